@@ -1,0 +1,1 @@
+//! Addresses (being written).

@@ -1,0 +1,1 @@
+//! CPIM (being written).

@@ -1,0 +1,11 @@
+//! Switchboard's protocol-neutral core: the CPIM message model (RFC 3862), addresses, the presence model
+//! (RFC 3859 / RFC 3863), the adapter contract, the router and the store.
+//!
+//! Nothing in this crate opens a network socket; adapters do that.
+#![forbid(unsafe_code)]
+
+pub mod address;
+pub mod cpim;
+pub mod ids;
+pub mod presence;
+pub mod store;

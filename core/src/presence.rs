@@ -1,0 +1,1 @@
+//! Presence (being written).

@@ -1,0 +1,1 @@
+//! Scenarios against real peers over loopback; see tests/.
