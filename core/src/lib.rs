@@ -4,8 +4,15 @@
 //! Nothing in this crate opens a network socket; adapters do that.
 #![forbid(unsafe_code)]
 
+pub mod adapter;
 pub mod address;
 pub mod cpim;
+pub mod envelope;
 pub mod ids;
+pub mod message;
 pub mod presence;
+pub mod room;
+pub mod router;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,0 +1,614 @@
+//! The router task: takes envelopes from adapters in batches, resolves destinations, persists messages to the
+//! outbox (one group commit per batch), fans out without ever waiting on one adapter, and carries delivery
+//! status back to the sender.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tracing::{debug, error, warn};
+
+use crate::address::Address;
+use crate::envelope::{
+    DeliveryError, DeliveryOutcome, DeliveryStatus, Envelope, EnvelopeId, ErrorKind, Payload,
+};
+use crate::ids::AdapterId;
+use crate::message::Message;
+use crate::presence::Presence;
+use crate::router::persist::{
+    CommitDone, CommitJob, OutboxWriter, Planned, StoredDelivery, dedupe_key,
+};
+use crate::router::stats::{AdapterStats, RouterCounters};
+use crate::router::table::{Resolver, Target};
+use crate::store::{OutboxPut, OutboxSeq, SharedStore};
+
+/// Ids of envelopes that are not in the outbox carry this bit, so they never collide with outbox sequence
+/// numbers.
+const EPHEMERAL_BIT: u64 = 1 << 63;
+/// How many envelopes the router takes from its queue at once (and writes to the outbox in one commit).
+const BATCH: usize = 1024;
+/// How many status reports may wait for one adapter that does not read its queue. Past this the adapter is
+/// broken (it keeps sending but never reads); further reports to it are logged as errors and dropped, so the
+/// router's memory stays bounded.
+pub(crate) const MAX_STATUS_BACKLOG: usize = 65_536;
+
+/// One adapter's place in the router.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    pub(crate) id: AdapterId,
+    pub(crate) tx: mpsc::Sender<Envelope>,
+    pub(crate) stats: Arc<AdapterStats>,
+    /// Whether the adapter wants `Accepted` reports (it acknowledges its peer only once the gateway holds
+    /// the message: SMTP 250, SIP 202).
+    pub(crate) wants_acceptance: bool,
+    /// Outbox entries found at start-up, handed over as the adapter's queue has room.
+    pub(crate) replay: VecDeque<(OutboxSeq, StoredDelivery)>,
+    /// Status reports that found the adapter's queue full, handed over as it drains: a status is never
+    /// dropped because the sender is busy.
+    pub(crate) statuses: VecDeque<Envelope>,
+}
+
+/// A copy handed to an adapter and not yet answered.
+#[derive(Debug)]
+struct Pending {
+    slot: usize,
+    origin: Option<usize>,
+    origin_envelope: EnvelopeId,
+    recipient: Address,
+    durable: Option<OutboxSeq>,
+    wants_receipt: bool,
+}
+
+/// Which full addresses of each bare address are available, from the presence adapters report.
+#[derive(Debug, Default)]
+struct PresenceBook {
+    available: HashMap<Address, HashSet<Address>>,
+}
+
+impl PresenceBook {
+    fn record(&mut self, presence: &Presence) {
+        let full = presence.entity.clone();
+        let bare = full.bare();
+        let resources = self.available.entry(bare.clone()).or_default();
+        if presence.is_available() {
+            resources.insert(full);
+        } else if full == bare {
+            resources.clear();
+        } else {
+            resources.remove(&full);
+        }
+        if resources.is_empty() {
+            self.available.remove(&bare);
+        }
+    }
+
+    fn is_offline(&self, address: &Address) -> bool {
+        !self.available.contains_key(&address.bare())
+    }
+}
+
+/// The router's state.
+pub(crate) struct Dispatcher {
+    pub(crate) resolver: Resolver,
+    pub(crate) store: SharedStore,
+    pub(crate) durable: bool,
+    pub(crate) slots: Vec<Slot>,
+    pub(crate) counters: Arc<RouterCounters>,
+    pending: HashMap<u64, Pending>,
+    presence: PresenceBook,
+    next_ephemeral: u64,
+    /// Batches handed to the outbox writer and not yet back.
+    commits_in_flight: usize,
+}
+
+impl Dispatcher {
+    pub(crate) fn new(
+        resolver: Resolver,
+        store: SharedStore,
+        durable: bool,
+        slots: Vec<Slot>,
+        counters: Arc<RouterCounters>,
+    ) -> Self {
+        Self {
+            resolver,
+            store,
+            durable,
+            slots,
+            counters,
+            pending: HashMap::new(),
+            presence: PresenceBook::default(),
+            next_ephemeral: 0,
+            commits_in_flight: 0,
+        }
+    }
+
+    /// Loads what the outbox still holds for each adapter, to hand over again.
+    pub(crate) fn load_outbox(&mut self) -> Result<usize, crate::store::StoreError> {
+        let mut total = 0;
+        for slot in &mut self.slots {
+            for entry in self.store.outbox_pending(&slot.id)? {
+                match postcard::from_bytes::<StoredDelivery>(&entry.payload) {
+                    Ok(stored) => slot.replay.push_back((entry.seq, stored)),
+                    Err(error) => {
+                        // Unreadable entries stay in the store for an operator to inspect; they are not
+                        // silently deleted.
+                        error!(adapter = %slot.id, seq = entry.seq.0, error = %error,
+                            "Outbox entry cannot be decoded; leaving it in the store");
+                    }
+                }
+                total += 1;
+            }
+        }
+        Ok(total)
+    }
+
+    /// Runs until every adapter has stopped (their senders are gone) and every outbox write is back, then
+    /// flushes the store. Adapters stop first at shutdown, so whatever they sent on their way out is still
+    /// routed.
+    pub(crate) async fn run(mut self, mut rx: mpsc::Receiver<(usize, Envelope)>) {
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel();
+        let writer = self
+            .durable
+            .then(|| OutboxWriter::spawn(Arc::clone(&self.store), done_tx));
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut backlog_tick = tokio::time::interval(Duration::from_millis(50));
+        let mut inbound_open = true;
+        while inbound_open || self.commits_in_flight > 0 {
+            self.flush_statuses();
+            self.replay_outbox();
+            tokio::select! {
+                received = rx.recv_many(&mut batch, BATCH), if inbound_open => {
+                    if received == 0 {
+                        inbound_open = false;
+                    } else {
+                        self.handle_batch(&mut batch, writer.as_ref());
+                    }
+                }
+                Some(done) = done_rx.recv() => self.finish_commit(done),
+                _ = backlog_tick.tick(), if self.has_backlog() => {}
+            }
+        }
+        if let Some(writer) = writer {
+            writer.close().await;
+        }
+        if let Err(error) = self.store.flush() {
+            error!(error = %error, "Flushing the store at shutdown failed");
+        }
+    }
+
+    fn has_backlog(&self) -> bool {
+        self.slots
+            .iter()
+            .any(|slot| !slot.replay.is_empty() || !slot.statuses.is_empty())
+    }
+
+    fn flush_statuses(&mut self) {
+        for slot in &mut self.slots {
+            while let Some(envelope) = slot.statuses.pop_front() {
+                match slot.tx.try_send(envelope) {
+                    Ok(()) => {}
+                    Err(mpsc::error::TrySendError::Full(envelope)) => {
+                        slot.statuses.push_front(envelope);
+                        break;
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => {
+                        slot.statuses.clear();
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    fn replay_outbox(&mut self) {
+        for index in 0..self.slots.len() {
+            while self.slots[index].tx.capacity() > 0 {
+                let Some((seq, stored)) = self.slots[index].replay.pop_front() else {
+                    break;
+                };
+                let origin = self.slots.iter().position(|s| s.id == stored.origin);
+                let recipient = stored
+                    .envelope
+                    .recipient
+                    .clone()
+                    .expect("outbox entries always carry a recipient");
+                let wants_receipt = matches!(&stored.envelope.payload,
+                    Payload::Message(m) if m.meta.wants_receipt);
+                self.pending.insert(
+                    seq.0,
+                    Pending {
+                        slot: index,
+                        origin,
+                        origin_envelope: stored.origin_envelope,
+                        recipient,
+                        durable: Some(seq),
+                        wants_receipt,
+                    },
+                );
+                let mut envelope = stored.envelope;
+                envelope.id = EnvelopeId(seq.0);
+                self.hand_over(index, envelope);
+            }
+        }
+    }
+
+    pub(crate) fn handle_batch(
+        &mut self,
+        batch: &mut Vec<(usize, Envelope)>,
+        writer: Option<&OutboxWriter>,
+    ) {
+        let mut planned = Vec::new();
+        let mut accepted = Vec::new();
+        for (origin, envelope) in batch.drain(..) {
+            match envelope.payload {
+                Payload::Status(status) => self.handle_status(origin, status),
+                Payload::Presence(presence) => {
+                    self.presence.record(&presence);
+                    if let Some(recipient) = envelope.recipient {
+                        self.send_ephemeral(
+                            origin,
+                            envelope.id,
+                            &recipient,
+                            Payload::Presence(presence),
+                        );
+                    }
+                }
+                Payload::Room(event) => {
+                    for target in self.resolver.resolve_room(&event.room) {
+                        let payload = Payload::Room(event.clone());
+                        self.deliver_ephemeral(target, payload);
+                    }
+                }
+                Payload::Message(message) => {
+                    match self.plan_message(
+                        origin,
+                        envelope.id,
+                        envelope.recipient,
+                        message,
+                        &mut planned,
+                    ) {
+                        Ok(()) => accepted.push((origin, envelope.id)),
+                        Err(error) => {
+                            self.counters.rejected.fetch_add(1, Ordering::Relaxed);
+                            self.report(origin, envelope.id, None, DeliveryOutcome::Failed(error));
+                        }
+                    }
+                }
+            }
+        }
+        if accepted.is_empty() {
+            return;
+        }
+        let job = CommitJob { planned, accepted };
+        match writer {
+            Some(writer) => match writer.submit(job) {
+                Ok(()) => self.commits_in_flight += 1,
+                Err(job) => self.finish_commit(CommitDone {
+                    job,
+                    outcome: Err("the outbox writer has stopped".to_owned()),
+                }),
+            },
+            None => {
+                let count = job.planned.len();
+                self.finish_commit(CommitDone {
+                    job,
+                    outcome: Ok(Vec::with_capacity(count)),
+                });
+            }
+        }
+    }
+
+    fn plan_message(
+        &mut self,
+        origin: usize,
+        origin_envelope: EnvelopeId,
+        recipient_override: Option<Address>,
+        message: Box<Message>,
+        planned: &mut Vec<Planned>,
+    ) -> Result<(), DeliveryError> {
+        let recipients = match recipient_override {
+            Some(recipient) => vec![recipient],
+            None => message.recipients().map_err(|error| {
+                DeliveryError::new(
+                    ErrorKind::BadRequest,
+                    format!("bad recipient address: {error}"),
+                )
+            })?,
+        };
+        let presence = &self.presence;
+        let targets = self.resolver.resolve_message(
+            &recipients,
+            &|address| presence.is_offline(address),
+            self.store.as_ref(),
+        )?;
+        let wants_receipt = message.meta.wants_receipt;
+        let origin_id = &self.slots[origin].id;
+        let dedupe = if self.durable {
+            dedupe_key(origin_id, &Payload::Message(message.clone()))
+        } else {
+            None
+        };
+        let mut message = Some(message);
+        let count = targets.len();
+        for (index, target) in targets.into_iter().enumerate() {
+            // The last copy takes the message itself; only fan-out pays for clones.
+            let copy = if index + 1 == count {
+                message.take().expect("taken once, for the last copy")
+            } else {
+                message.clone().expect("still here before the last copy")
+            };
+            let record = self.durable.then(|| {
+                (
+                    origin_id.clone(),
+                    self.slots[target.slot].id.clone(),
+                    dedupe.clone(),
+                )
+            });
+            let envelope = Envelope {
+                id: EnvelopeId(0),
+                recipient: Some(target.recipient.clone()),
+                bridge: target
+                    .bridge
+                    .and_then(|b| self.resolver.bridge_name(b))
+                    .map(str::to_owned),
+                payload: Payload::Message(copy),
+            };
+            planned.push(Planned {
+                origin,
+                origin_envelope,
+                target,
+                envelope,
+                wants_receipt,
+                record,
+            });
+        }
+        self.counters.routed.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Acknowledges the sources of a written batch and hands its copies over; a failed write is reported to
+    /// every source instead.
+    fn finish_commit(&mut self, done: CommitDone) {
+        if self.durable {
+            self.commits_in_flight = self.commits_in_flight.saturating_sub(1);
+        }
+        let CommitJob { planned, accepted } = done.job;
+        let puts = match done.outcome {
+            Ok(puts) => puts,
+            Err(text) => {
+                for (origin, id) in accepted {
+                    self.counters.rejected.fetch_add(1, Ordering::Relaxed);
+                    let error = DeliveryError::new(ErrorKind::InternalServerError, text.clone());
+                    self.report(origin, id, None, DeliveryOutcome::Failed(error));
+                }
+                return;
+            }
+        };
+        for (origin, id) in accepted {
+            if self.slots[origin].wants_acceptance {
+                self.report(origin, id, None, DeliveryOutcome::Accepted);
+            }
+        }
+        if !self.durable {
+            for plan in planned {
+                let id = self.ephemeral_id();
+                self.start_delivery(plan, id, None);
+            }
+            return;
+        }
+        for (plan, put) in planned.into_iter().zip(puts) {
+            match put {
+                OutboxPut::Stored(seq) => self.start_delivery(plan, seq.0, Some(seq)),
+                OutboxPut::Duplicate(seq) => {
+                    self.counters.duplicates.fetch_add(1, Ordering::Relaxed);
+                    debug!(
+                        seq = seq.0,
+                        "Duplicate message (same source id) not delivered again"
+                    );
+                }
+            }
+        }
+    }
+
+    fn start_delivery(&mut self, plan: Planned, id: u64, durable: Option<OutboxSeq>) {
+        self.pending.insert(
+            id,
+            Pending {
+                slot: plan.target.slot,
+                origin: Some(plan.origin),
+                origin_envelope: plan.origin_envelope,
+                recipient: plan.target.recipient,
+                durable,
+                wants_receipt: plan.wants_receipt,
+            },
+        );
+        let mut envelope = plan.envelope;
+        envelope.id = EnvelopeId(id);
+        self.hand_over(plan.target.slot, envelope);
+    }
+
+    /// Puts an envelope in an adapter's queue without waiting; a full or closed queue fails the delivery and
+    /// tells the sender.
+    fn hand_over(&mut self, slot: usize, envelope: Envelope) {
+        let id = envelope.id.0;
+        match self.slots[slot].tx.try_send(envelope) {
+            Ok(()) => {
+                self.slots[slot]
+                    .stats
+                    .delivered
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            Err(error) => {
+                let (kind, text) = match error {
+                    mpsc::error::TrySendError::Full(_) => {
+                        self.slots[slot]
+                            .stats
+                            .queue_full
+                            .fetch_add(1, Ordering::Relaxed);
+                        (
+                            ErrorKind::ResourceConstraint,
+                            format!(
+                                "the {} adapter's queue is full; the message was not delivered, try again later",
+                                self.slots[slot].id
+                            ),
+                        )
+                    }
+                    mpsc::error::TrySendError::Closed(_) => (
+                        ErrorKind::ServiceUnavailable,
+                        format!("the {} adapter has stopped", self.slots[slot].id),
+                    ),
+                };
+                warn!(adapter = %self.slots[slot].id, error = %text, "Delivery refused");
+                self.fail_pending(id, DeliveryError::new(kind, text));
+            }
+        }
+    }
+
+    fn fail_pending(&mut self, id: u64, error: DeliveryError) {
+        let Some(pending) = self.pending.remove(&id) else {
+            return;
+        };
+        self.forget_outbox(&pending);
+        if let Some(origin) = pending.origin {
+            self.report(
+                origin,
+                pending.origin_envelope,
+                Some(pending.recipient),
+                DeliveryOutcome::Failed(error),
+            );
+        }
+    }
+
+    fn handle_status(&mut self, from: usize, status: DeliveryStatus) {
+        let Some(pending) = self.pending.get(&status.about.0) else {
+            debug!(adapter = %self.slots[from].id, about = status.about.0, "Status for an unknown delivery");
+            return;
+        };
+        if pending.slot != from || status.outcome == DeliveryOutcome::Accepted {
+            return;
+        }
+        let pending = self
+            .pending
+            .remove(&status.about.0)
+            .expect("checked just above");
+        self.forget_outbox(&pending);
+        let Some(origin) = pending.origin else {
+            return;
+        };
+        match status.outcome {
+            DeliveryOutcome::Failed(error) => self.report(
+                origin,
+                pending.origin_envelope,
+                Some(pending.recipient),
+                DeliveryOutcome::Failed(error),
+            ),
+            DeliveryOutcome::Delivered if pending.wants_receipt => self.report(
+                origin,
+                pending.origin_envelope,
+                Some(pending.recipient),
+                DeliveryOutcome::Delivered,
+            ),
+            _ => {}
+        }
+    }
+
+    fn forget_outbox(&self, pending: &Pending) {
+        if let Some(seq) = pending.durable
+            && let Err(error) = self.store.outbox_remove(&self.slots[pending.slot].id, seq)
+        {
+            error!(seq = seq.0, error = %error, "Removing a delivered message from the outbox failed");
+        }
+    }
+
+    fn send_ephemeral(
+        &mut self,
+        origin: usize,
+        origin_envelope: EnvelopeId,
+        recipient: &Address,
+        payload: Payload,
+    ) {
+        match self.resolver.direct_target(recipient, self.store.as_ref()) {
+            Ok(target) => self.deliver_ephemeral(target, payload),
+            Err(error) => self.report(
+                origin,
+                origin_envelope,
+                Some(recipient.clone()),
+                DeliveryOutcome::Failed(error),
+            ),
+        }
+    }
+
+    fn deliver_ephemeral(&mut self, target: Target, payload: Payload) {
+        self.counters.routed.fetch_add(1, Ordering::Relaxed);
+        let envelope = Envelope {
+            id: EnvelopeId(self.ephemeral_id()),
+            recipient: Some(target.recipient),
+            bridge: target
+                .bridge
+                .and_then(|b| self.resolver.bridge_name(b))
+                .map(str::to_owned),
+            payload,
+        };
+        if let Err(error) = self.slots[target.slot].tx.try_send(envelope) {
+            let queue_full = matches!(error, mpsc::error::TrySendError::Full(_));
+            if queue_full {
+                self.slots[target.slot]
+                    .stats
+                    .queue_full
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            warn!(adapter = %self.slots[target.slot].id, queue_full,
+                "Presence or room event not handed over: the adapter's queue is full or closed");
+        } else {
+            self.slots[target.slot]
+                .stats
+                .delivered
+                .fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn ephemeral_id(&mut self) -> u64 {
+        self.next_ephemeral = self.next_ephemeral.wrapping_add(1);
+        EPHEMERAL_BIT | self.next_ephemeral
+    }
+
+    /// Sends a status back to the adapter that sent envelope `about`.
+    fn report(
+        &mut self,
+        origin: usize,
+        about: EnvelopeId,
+        recipient: Option<Address>,
+        outcome: DeliveryOutcome,
+    ) {
+        let status = DeliveryStatus {
+            about,
+            recipient,
+            outcome,
+        };
+        let slot = &mut self.slots[origin];
+        let envelope = Envelope::status(about, status);
+        if !slot.statuses.is_empty() {
+            // Keep reports in order behind those already waiting.
+            Self::queue_status(slot, envelope);
+            return;
+        }
+        match slot.tx.try_send(envelope) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(envelope)) => Self::queue_status(slot, envelope),
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                debug!(adapter = %slot.id, about = about.0, "Status for a stopped adapter discarded");
+            }
+        }
+    }
+
+    fn queue_status(slot: &mut Slot, envelope: Envelope) {
+        if slot.statuses.len() >= MAX_STATUS_BACKLOG {
+            error!(adapter = %slot.id, backlog = slot.statuses.len(),
+                "Adapter does not read its queue; a delivery status to it was dropped");
+            return;
+        }
+        slot.statuses.push_back(envelope);
+    }
+}
