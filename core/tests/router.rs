@@ -358,12 +358,13 @@ impl Adapter for StuckAdapter {
 }
 
 #[tokio::test]
-async fn a_full_queue_is_an_error_to_the_sender_and_other_adapters_keep_flowing() {
+async fn a_full_queue_and_backlog_is_an_error_to_the_sender_and_other_adapters_keep_flowing() {
     let (_dir, store) = temp_store();
     let (xmpp, xmpp_handle) = MemoryAdapter::new("xmpp", domain(Scheme::Xmpp, "example.org"));
     let (irc, irc_handle) = MemoryAdapter::new("irc:libera", domain(Scheme::Irc, "libera"));
     let gateway = RouterBuilder::new(store)
         .queue_capacity(4)
+        .backlog_limit(2)
         .adapter(xmpp)
         .adapter(irc)
         .adapter(Arc::new(StuckAdapter))
@@ -382,7 +383,8 @@ async fn a_full_queue_is_an_error_to_the_sender_and_other_adapters_keep_flowing(
                 .await,
         );
     }
-    for id in &ids[4..] {
+    // Four fill the queue, two wait in the router (they are in the outbox), the other four are refused.
+    for id in &ids[6..] {
         let status = xmpp_handle
             .wait_for_status(WAIT, *id, |o| matches!(o, DeliveryOutcome::Failed(_)))
             .await
@@ -406,7 +408,16 @@ async fn a_full_queue_is_an_error_to_the_sender_and_other_adapters_keep_flowing(
         .iter()
         .find(|a| a.id.as_str() == "stuck")
         .expect("stuck stats");
-    assert_eq!(stuck.queue_full, 6);
+    assert_eq!(stuck.queue_full, 4);
+    for id in &ids[..6] {
+        assert!(
+            !xmpp_handle
+                .statuses()
+                .iter()
+                .any(|s| s.about == *id && matches!(s.outcome, DeliveryOutcome::Failed(_))),
+            "message {id:?} is queued or waiting, not refused"
+        );
+    }
     assert_eq!(stuck.queue_depth, 4);
     gateway.shutdown().await;
 }

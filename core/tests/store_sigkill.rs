@@ -185,14 +185,11 @@ impl Acked {
                 "acked outbox entry {payload} (seq {seq}) lost"
             );
         }
-        for (payload, seq) in &self.stored {
-            if !self.queued.contains_key(payload) {
-                assert!(
-                    !pending.values().any(|pending| pending == seq),
-                    "acked removal of seq {seq} lost"
-                );
-            }
-        }
+        // Removals are not flushed one by one (the router removes an entry per delivered message; a flush
+        // each would cost an fsync per message), so a removed entry may come back after a crash and be
+        // delivered again: at least once, never lost. Entries written but not yet acknowledged when the child
+        // died may be present too. Neither is checked here; what is checked is that nothing acknowledged is
+        // missing.
         for (person, address) in &self.links {
             assert_eq!(
                 store.person_of(address).expect("person_of"),

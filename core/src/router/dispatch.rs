@@ -43,8 +43,10 @@ pub(crate) struct Slot {
     /// Whether the adapter wants `Accepted` reports (it acknowledges its peer only once the gateway holds
     /// the message: SMTP 250, SIP 202).
     pub(crate) wants_acceptance: bool,
-    /// Outbox entries found at start-up, handed over as the adapter's queue has room.
-    pub(crate) replay: VecDeque<(OutboxSeq, StoredDelivery)>,
+    /// Durable deliveries waiting for room in the adapter's queue, in order: outbox entries found at
+    /// start-up, and copies that found the queue full. They are already in the outbox, so waiting loses
+    /// nothing; past [`Dispatcher::backlog_limit`] new ones are refused instead.
+    pub(crate) waiting: VecDeque<Envelope>,
     /// Status reports that found the adapter's queue full, handed over as it drains: a status is never
     /// dropped because the sender is busy.
     pub(crate) statuses: VecDeque<Envelope>,
@@ -101,6 +103,8 @@ pub(crate) struct Dispatcher {
     next_ephemeral: u64,
     /// Batches handed to the outbox writer and not yet back.
     commits_in_flight: usize,
+    /// How many durable deliveries may wait for one adapter beyond its queue.
+    pub(crate) backlog_limit: usize,
 }
 
 impl Dispatcher {
@@ -121,23 +125,47 @@ impl Dispatcher {
             presence: PresenceBook::default(),
             next_ephemeral: 0,
             commits_in_flight: 0,
+            backlog_limit: 0,
         }
     }
 
-    /// Loads what the outbox still holds for each adapter, to hand over again.
+    /// Loads what the outbox still holds for each adapter, to hand over again as its queue has room.
     pub(crate) fn load_outbox(&mut self) -> Result<usize, crate::store::StoreError> {
         let mut total = 0;
-        for slot in &mut self.slots {
-            for entry in self.store.outbox_pending(&slot.id)? {
-                match postcard::from_bytes::<StoredDelivery>(&entry.payload) {
-                    Ok(stored) => slot.replay.push_back((entry.seq, stored)),
+        for index in 0..self.slots.len() {
+            for entry in self.store.outbox_pending(&self.slots[index].id)? {
+                let stored = match postcard::from_bytes::<StoredDelivery>(&entry.payload) {
+                    Ok(stored) => stored,
                     Err(error) => {
                         // Unreadable entries stay in the store for an operator to inspect; they are not
                         // silently deleted.
-                        error!(adapter = %slot.id, seq = entry.seq.0, error = %error,
+                        error!(adapter = %self.slots[index].id, seq = entry.seq.0, error = %error,
                             "Outbox entry cannot be decoded; leaving it in the store");
+                        continue;
                     }
-                }
+                };
+                let Some(recipient) = stored.envelope.recipient.clone() else {
+                    error!(adapter = %self.slots[index].id, seq = entry.seq.0,
+                        "Outbox entry has no recipient; leaving it in the store");
+                    continue;
+                };
+                let origin = self.slots.iter().position(|s| s.id == stored.origin);
+                let wants_receipt = matches!(&stored.envelope.payload,
+                    Payload::Message(m) if m.meta.wants_receipt);
+                self.pending.insert(
+                    entry.seq.0,
+                    Pending {
+                        slot: index,
+                        origin,
+                        origin_envelope: stored.origin_envelope,
+                        recipient,
+                        durable: Some(entry.seq),
+                        wants_receipt,
+                    },
+                );
+                let mut envelope = stored.envelope;
+                envelope.id = EnvelopeId(entry.seq.0);
+                self.slots[index].waiting.push_back(envelope);
                 total += 1;
             }
         }
@@ -153,11 +181,13 @@ impl Dispatcher {
             .durable
             .then(|| OutboxWriter::spawn(Arc::clone(&self.store), done_tx));
         let mut batch = Vec::with_capacity(BATCH);
-        let mut backlog_tick = tokio::time::interval(Duration::from_millis(50));
+        // While anything waits for room in an adapter's queue, look again this often.
+        let mut backlog_tick = tokio::time::interval(Duration::from_millis(2));
+        backlog_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut inbound_open = true;
         while inbound_open || self.commits_in_flight > 0 {
             self.flush_statuses();
-            self.replay_outbox();
+            self.flush_waiting();
             tokio::select! {
                 received = rx.recv_many(&mut batch, BATCH), if inbound_open => {
                     if received == 0 {
@@ -181,7 +211,7 @@ impl Dispatcher {
     fn has_backlog(&self) -> bool {
         self.slots
             .iter()
-            .any(|slot| !slot.replay.is_empty() || !slot.statuses.is_empty())
+            .any(|slot| !slot.waiting.is_empty() || !slot.statuses.is_empty())
     }
 
     fn flush_statuses(&mut self) {
@@ -202,34 +232,29 @@ impl Dispatcher {
         }
     }
 
-    fn replay_outbox(&mut self) {
+    fn flush_waiting(&mut self) {
         for index in 0..self.slots.len() {
-            while self.slots[index].tx.capacity() > 0 {
-                let Some((seq, stored)) = self.slots[index].replay.pop_front() else {
-                    break;
-                };
-                let origin = self.slots.iter().position(|s| s.id == stored.origin);
-                let recipient = stored
-                    .envelope
-                    .recipient
-                    .clone()
-                    .expect("outbox entries always carry a recipient");
-                let wants_receipt = matches!(&stored.envelope.payload,
-                    Payload::Message(m) if m.meta.wants_receipt);
-                self.pending.insert(
-                    seq.0,
-                    Pending {
-                        slot: index,
-                        origin,
-                        origin_envelope: stored.origin_envelope,
-                        recipient,
-                        durable: Some(seq),
-                        wants_receipt,
-                    },
-                );
-                let mut envelope = stored.envelope;
-                envelope.id = EnvelopeId(seq.0);
-                self.hand_over(index, envelope);
+            while let Some(envelope) = self.slots[index].waiting.pop_front() {
+                let id = envelope.id.0;
+                match self.slots[index].tx.try_send(envelope) {
+                    Ok(()) => {
+                        self.slots[index]
+                            .stats
+                            .delivered
+                            .fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(mpsc::error::TrySendError::Full(envelope)) => {
+                        self.slots[index].waiting.push_front(envelope);
+                        break;
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => {
+                        let text = format!("the {} adapter has stopped", self.slots[index].id);
+                        self.fail_pending(
+                            id,
+                            DeliveryError::new(ErrorKind::ServiceUnavailable, text),
+                        );
+                    }
+                }
             }
         }
     }
@@ -426,44 +451,45 @@ impl Dispatcher {
         );
         let mut envelope = plan.envelope;
         envelope.id = EnvelopeId(id);
-        self.hand_over(plan.target.slot, envelope);
+        self.hand_over(plan.target.slot, envelope, durable.is_some());
     }
 
     /// Puts an envelope in an adapter's queue without waiting; a full or closed queue fails the delivery and
     /// tells the sender.
-    fn hand_over(&mut self, slot: usize, envelope: Envelope) {
+    /// Puts an envelope in an adapter's queue without waiting. A durable copy that finds the queue full waits
+    /// in the router (it is in the outbox already) up to the backlog limit; past that, or for a copy that is
+    /// not durable, a full or closed queue fails the delivery and tells the sender.
+    fn hand_over(&mut self, slot: usize, envelope: Envelope, durable: bool) {
         let id = envelope.id.0;
-        match self.slots[slot].tx.try_send(envelope) {
-            Ok(()) => {
-                self.slots[slot]
-                    .stats
-                    .delivered
-                    .fetch_add(1, Ordering::Relaxed);
+        let adapter = &mut self.slots[slot];
+        let envelope = if adapter.waiting.is_empty() {
+            match adapter.tx.try_send(envelope) {
+                Ok(()) => {
+                    adapter.stats.delivered.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    let text = format!("the {} adapter has stopped", adapter.id);
+                    warn!(adapter = %adapter.id, error = %text, "Delivery refused");
+                    self.fail_pending(id, DeliveryError::new(ErrorKind::ServiceUnavailable, text));
+                    return;
+                }
+                Err(mpsc::error::TrySendError::Full(envelope)) => envelope,
             }
-            Err(error) => {
-                let (kind, text) = match error {
-                    mpsc::error::TrySendError::Full(_) => {
-                        self.slots[slot]
-                            .stats
-                            .queue_full
-                            .fetch_add(1, Ordering::Relaxed);
-                        (
-                            ErrorKind::ResourceConstraint,
-                            format!(
-                                "the {} adapter's queue is full; the message was not delivered, try again later",
-                                self.slots[slot].id
-                            ),
-                        )
-                    }
-                    mpsc::error::TrySendError::Closed(_) => (
-                        ErrorKind::ServiceUnavailable,
-                        format!("the {} adapter has stopped", self.slots[slot].id),
-                    ),
-                };
-                warn!(adapter = %self.slots[slot].id, error = %text, "Delivery refused");
-                self.fail_pending(id, DeliveryError::new(kind, text));
-            }
+        } else {
+            envelope
+        };
+        if durable && adapter.waiting.len() < self.backlog_limit {
+            adapter.waiting.push_back(envelope);
+            return;
         }
+        adapter.stats.queue_full.fetch_add(1, Ordering::Relaxed);
+        let text = format!(
+            "the {} adapter's queue is full; the message was not delivered, try again later",
+            adapter.id
+        );
+        warn!(adapter = %adapter.id, error = %text, "Delivery refused");
+        self.fail_pending(id, DeliveryError::new(ErrorKind::ResourceConstraint, text));
     }
 
     fn fail_pending(&mut self, id: u64, error: DeliveryError) {

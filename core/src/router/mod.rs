@@ -48,6 +48,7 @@ pub struct RouterBuilder {
     adapters: Vec<Arc<dyn Adapter>>,
     durable: bool,
     queue_capacity: usize,
+    backlog_limit: usize,
     core_queue_capacity: usize,
     backoff: Backoff,
     shutdown_grace: Duration,
@@ -62,6 +63,7 @@ impl RouterBuilder {
             adapters: Vec::new(),
             durable: true,
             queue_capacity: 4096,
+            backlog_limit: 65_536,
             core_queue_capacity: 8192,
             backoff: Backoff::default(),
             shutdown_grace: Duration::from_secs(10),
@@ -89,6 +91,14 @@ impl RouterBuilder {
     /// How many envelopes may wait for each adapter before further ones are refused (default 4096).
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
         self.queue_capacity = capacity.max(1);
+        self
+    }
+
+    /// How many durable messages may wait in the router for one adapter whose queue is full (default 65,536).
+    /// They are in the outbox already; past this limit further messages for that adapter are refused with a
+    /// resource-constraint error to their sender.
+    pub fn backlog_limit(mut self, limit: usize) -> Self {
+        self.backlog_limit = limit;
         self
     }
 
@@ -133,7 +143,7 @@ impl RouterBuilder {
                 tx,
                 stats: Arc::clone(&stats),
                 wants_acceptance: adapter.wants_acceptance(),
-                replay: Default::default(),
+                waiting: Default::default(),
                 statuses: Default::default(),
             });
             supervised.push(Supervised {
@@ -162,6 +172,7 @@ impl RouterBuilder {
             slots,
             Arc::clone(&counters),
         );
+        dispatcher.backlog_limit = self.backlog_limit;
         let resumed = dispatcher.load_outbox().map_err(RouterError::Outbox)?;
         if resumed > 0 {
             info!(entries = resumed, "Resuming deliveries left in the outbox");

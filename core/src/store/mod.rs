@@ -96,6 +96,10 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     fn outbox_put(&self, entries: &[NewOutboxEntry]) -> Result<Vec<OutboxPut>, StoreError>;
 
     /// Removes a delivered entry. Removing an entry that is not there is not an error.
+    ///
+    /// The removal becomes durable with the next write that flushes (or [`Store::flush`]), not before this
+    /// returns: after a crash a removed entry may come back and be delivered again. Delivery is at least once;
+    /// a flush per delivered message would cost an fsync each.
     fn outbox_remove(&self, destination: &AdapterId, seq: OutboxSeq) -> Result<(), StoreError>;
 
     /// Every entry still waiting for a destination, in sequence order.
