@@ -82,10 +82,7 @@ impl SledStore {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         data_dir::prepare_dir(dir)?;
         let lock = data_dir::lock_dir(dir)?;
-        let db = sled::Config::new()
-            .path(dir.join("sled"))
-            .open()
-            .map_err(|error| backend(dir, error))?;
+        let db = open_sled(&dir.join("sled")).map_err(|error| backend(dir, error))?;
         let store = Self::with_db(db, dir.to_path_buf(), Some(lock))?;
         data_dir::make_private(dir)?;
         Ok(store)
@@ -208,6 +205,24 @@ impl SledStore {
             .flush()
             .map(drop)
             .map_err(|error| self.backend(error))
+    }
+}
+
+/// Opens sled at `path`. Our own lock on the data directory is already held, so a lock conflict on sled's
+/// file can only come from a store of this process that was just dropped: sled's background flusher keeps
+/// its database open for a moment after the last handle goes. Wait for it, up to a few seconds.
+fn open_sled(path: &Path) -> Result<sled::Db, sled::Error> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match sled::Config::new().path(path).open() {
+            Err(sled::Error::Io(error))
+                if error.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }
 
