@@ -83,7 +83,7 @@ impl AddressClaim {
                         .domain()
                         .is_some_and(|d| d.eq_ignore_ascii_case(domain))
             }
-            AddressClaim::Exact(exact) => exact.bare() == address.bare(),
+            AddressClaim::Exact(exact) => exact.bare_cow() == address.bare_cow(),
         }
     }
 }

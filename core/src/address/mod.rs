@@ -178,6 +178,24 @@ impl Address {
             other => other.clone(),
         }
     }
+
+    /// Whether [`Address::bare`] would give this same address back.
+    pub fn is_bare(&self) -> bool {
+        match self {
+            Address::Xmpp(address) => address.is_bare(),
+            Address::Sip(uri) => uri.params().is_empty(),
+            _ => true,
+        }
+    }
+
+    /// The bare form, borrowed when the address is bare already (the router's hot path looks up many).
+    pub fn bare_cow(&self) -> std::borrow::Cow<'_, Address> {
+        if self.is_bare() {
+            std::borrow::Cow::Borrowed(self)
+        } else {
+            std::borrow::Cow::Owned(self.bare())
+        }
+    }
 }
 
 impl fmt::Display for Address {

@@ -1,6 +1,6 @@
 //! The routing table and the pure resolution of destinations: bridges, routes, adapter claims, identities.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -114,18 +114,21 @@ impl Resolver {
         is_offline: &dyn Fn(&Address) -> bool,
         store: &dyn Store,
     ) -> Result<Vec<Target>, DeliveryError> {
-        let mut targets = Vec::new();
-        let mut seen = HashSet::new();
-        let mut push = |target: Target, targets: &mut Vec<Target>| {
-            if seen.insert((target.slot, target.recipient.clone())) {
+        let mut targets: Vec<Target> = Vec::with_capacity(recipients.len());
+        // Copies are few (a handful of endpoints), so a linear check beats hashing addresses.
+        let push = |target: Target, targets: &mut Vec<Target>| {
+            if !targets
+                .iter()
+                .any(|t| t.slot == target.slot && t.recipient == target.recipient)
+            {
                 targets.push(target);
             }
         };
         for recipient in recipients {
-            let bare = recipient.bare();
-            if let Some(bridges) = self.bridge_index.get(&bare) {
+            let bare = recipient.bare_cow();
+            if let Some(bridges) = self.bridge_index.get(bare.as_ref()) {
                 for &bridge in bridges {
-                    for target in self.bridge_targets(bridge, &bare) {
+                    for target in self.bridge_targets(bridge, bare.as_ref()) {
                         push(target, &mut targets);
                     }
                 }
@@ -133,7 +136,7 @@ impl Resolver {
                 let target = self.direct_target(recipient, store)?;
                 push(target, &mut targets);
             }
-            for &route in self.route_index.get(&bare).into_iter().flatten() {
+            for &route in self.route_index.get(bare.as_ref()).into_iter().flatten() {
                 let route = &self.routes[route];
                 if route.when == RouteWhen::Offline && !is_offline(&route.from) {
                     continue;
@@ -160,7 +163,7 @@ impl Resolver {
         self.bridges[bridge]
             .endpoints
             .iter()
-            .filter(|endpoint| endpoint.bare() != *source)
+            .filter(|endpoint| *endpoint.bare_cow() != *source)
             .filter_map(|endpoint| {
                 self.adapter_for(endpoint).map(|slot| Target {
                     slot,
