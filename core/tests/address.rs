@@ -1,34 +1,16 @@
 //! Address parsing, canonical printing and validation for every scheme, IRC case mapping, XEP-0106 escaping,
 //! and the PRECIS golden cases against the JID parts.
 
+mod common;
+
+use common::{canonical, parse, parse_err};
+
 use std::collections::BTreeSet;
 
 use switchboard_core::address::{
     Address, AddressError, Scheme, SipUri, SipUriError, TelNumber, TelNumberError, XmppAddress,
     XmppAddressError,
 };
-
-fn parse(text: &str) -> Address {
-    text.parse()
-        .unwrap_or_else(|error| panic!("{text}: {error}"))
-}
-
-fn parse_err(text: &str) -> AddressError {
-    text.parse::<Address>().expect_err(text)
-}
-
-/// Parses, prints, and checks that printing is canonical and that reading the print gives the same value.
-fn canonical(text: &str) -> String {
-    let address = parse(text);
-    let printed = address.to_string();
-    assert_eq!(parse(&printed), address, "round trip of {text}");
-    assert_eq!(
-        parse(&printed).to_string(),
-        printed,
-        "print is stable for {text}"
-    );
-    printed
-}
 
 // ---------------------------------------------------------------- dispatch, scheme, serde
 

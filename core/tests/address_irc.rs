@@ -1,26 +1,12 @@
 //! `irc:` addresses and IRC case mapping.
 
+mod common;
+
+use common::canonical;
+
 use switchboard_core::address::{
-    Address, CaseMapping, CaseMappingError, IrcAddress, IrcAddressError, IrcTarget,
+    CaseMapping, CaseMappingError, IrcAddress, IrcAddressError, IrcTarget,
 };
-
-fn parse(text: &str) -> Address {
-    text.parse()
-        .unwrap_or_else(|error| panic!("{text}: {error}"))
-}
-
-/// Parses, prints, and checks that printing is canonical and that reading the print gives the same value.
-fn canonical(text: &str) -> String {
-    let address = parse(text);
-    let printed = address.to_string();
-    assert_eq!(parse(&printed), address, "round trip of {text}");
-    assert_eq!(
-        parse(&printed).to_string(),
-        printed,
-        "print is stable for {text}"
-    );
-    printed
-}
 
 // ---------------------------------------------------------------- irc:
 

@@ -1,26 +1,10 @@
 //! `mailto:`, `im:` and `pres:` addresses.
 
-use switchboard_core::address::{
-    Address, ImAddress, MailboxError, MailtoAddress, PresAddress, Scheme,
-};
+mod common;
 
-fn parse(text: &str) -> Address {
-    text.parse()
-        .unwrap_or_else(|error| panic!("{text}: {error}"))
-}
+use common::canonical;
 
-/// Parses, prints, and checks that printing is canonical and that reading the print gives the same value.
-fn canonical(text: &str) -> String {
-    let address = parse(text);
-    let printed = address.to_string();
-    assert_eq!(parse(&printed), address, "round trip of {text}");
-    assert_eq!(
-        parse(&printed).to_string(),
-        printed,
-        "print is stable for {text}"
-    );
-    printed
-}
+use switchboard_core::address::{ImAddress, MailboxError, MailtoAddress, PresAddress, Scheme};
 
 // ---------------------------------------------------------------- mailto: / im: / pres:
 
