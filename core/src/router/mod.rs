@@ -52,7 +52,11 @@ pub struct RouterBuilder {
     core_queue_capacity: usize,
     backoff: Backoff,
     shutdown_grace: Duration,
+    message_id_retention: Duration,
 }
+
+/// How often the message-id map and the de-duplication index are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 impl RouterBuilder {
     /// A router over `store` with no routes and no adapters; messages go through the durable outbox.
@@ -67,7 +71,15 @@ impl RouterBuilder {
             core_queue_capacity: 8192,
             backoff: Backoff::default(),
             shutdown_grace: Duration::from_secs(10),
+            message_id_retention: Duration::from_secs(30 * 24 * 3600),
         }
+    }
+
+    /// How long message-id mappings (and source ids remembered against duplicates) are kept (default 30
+    /// days): a correction or reply to an older message no longer finds its original.
+    pub fn message_id_retention(mut self, retention: Duration) -> Self {
+        self.message_id_retention = retention;
+        self
     }
 
     /// The bridges and routes.
@@ -178,10 +190,17 @@ impl RouterBuilder {
             info!(entries = resumed, "Resuming deliveries left in the outbox");
         }
         let router = tokio::spawn(dispatcher.run(core_rx));
-        let supervisors = supervised
+        let pruner = tokio::spawn(prune_periodically(
+            Arc::clone(&self.store),
+            self.message_id_retention,
+            shutdown.clone(),
+        ));
+        let mut supervisors: Vec<JoinHandle<()>> = supervised
             .into_iter()
             .map(|s| tokio::spawn(s.supervise()))
             .collect();
+        // Awaited at shutdown with the supervisors, so nothing holds the store afterwards.
+        supervisors.push(pruner);
         Ok(RunningGateway {
             shutdown,
             router,
@@ -189,6 +208,27 @@ impl RouterBuilder {
             counters,
             adapters: adapter_view,
         })
+    }
+}
+
+/// Prunes the message-id map and the de-duplication index every [`PRUNE_EVERY`], on a blocking thread, until
+/// shutdown. Without it both would grow without bound.
+async fn prune_periodically(store: SharedStore, retention: Duration, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(PRUNE_EVERY);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let Some(cutoff) = std::time::SystemTime::now().checked_sub(retention) else {
+            continue;
+        };
+        let store = Arc::clone(&store);
+        match tokio::task::spawn_blocking(move || store.prune_message_ids(cutoff)).await {
+            Ok(Ok(pruned)) => info!(pruned, "Pruned old message-id mappings"),
+            Ok(Err(error)) => tracing::error!(error = %error, "Pruning message-id mappings failed"),
+            Err(error) => tracing::error!(error = %error, "The pruning task failed"),
+        }
     }
 }
 
