@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests need. The peer servers (prosody, ngircd, ...) join this list with the adapters
 # that talk to them.
-debian_packages=()
+debian_packages=(prosody python3-slixmpp)
 missing=()
 for package in "${debian_packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

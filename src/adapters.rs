@@ -3,17 +3,39 @@
 use std::sync::Arc;
 
 use switchboard_core::adapter::Adapter;
+use switchboard_core::store::Secret;
+use switchboard_xmpp::transport::{LegacyNetwork, TransportDomains};
+use switchboard_xmpp::{XmppAdapter, XmppAdapterConfig};
 
 /// The adapters for every network section present in the config.
 ///
 /// The network adapters arrive one issue at a time; until a network's adapter is part of this build, a
 /// config that names it is refused with a message saying so, rather than silently ignored.
 pub(crate) fn build(config: &bridge_config::Config) -> anyhow::Result<Vec<Arc<dyn Adapter>>> {
-    let adapters: Vec<Arc<dyn Adapter>> = Vec::new();
-    let mut missing = Vec::new();
-    if config.xmpp.is_some() {
-        missing.push("[xmpp]");
+    let mut adapters: Vec<Arc<dyn Adapter>> = Vec::new();
+    if let Some(xmpp) = &config.xmpp {
+        let mut domains = TransportDomains::default();
+        // The main domain fronts IRC, as Biboumi's does, unless [irc] names a domain of its own.
+        let irc_domain = config
+            .irc
+            .as_ref()
+            .and_then(|irc| irc.xmpp_domain.clone())
+            .unwrap_or_else(|| xmpp.domain.clone());
+        domains.add(&irc_domain, LegacyNetwork::Irc);
+        if irc_domain != xmpp.domain {
+            domains.add(&xmpp.domain, LegacyNetwork::Irc);
+        }
+        if let Some(email_domain) = config.email.as_ref().and_then(|e| e.xmpp_domain.as_ref()) {
+            domains.add(email_domain, LegacyNetwork::Email);
+        }
+        let settings = XmppAdapterConfig::new(
+            &xmpp.server.to_string(),
+            Secret::new(xmpp.secret.expose()),
+            domains,
+        );
+        adapters.push(Arc::new(XmppAdapter::new(settings)));
     }
+    let mut missing = Vec::new();
     if config.irc.is_some() {
         missing.push("[irc]");
     }

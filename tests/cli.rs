@@ -111,10 +111,37 @@ fn run_starts_and_stops_cleanly_on_sigterm() {
             data.display().to_string()
         ),
     );
-    let mut child = switchboard()
+    let (mut child, lines_rx, mut log) = run_until(switchboard(), &config, "Switchboard running");
+    sigterm(&child);
+    let exit = child.wait().expect("wait");
+    log.extend(lines_rx.try_iter());
+    while let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(2)) {
+        log.push(line);
+    }
+    assert!(exit.success(), "exit {exit:?}; log:\n{}", log.join("\n"));
+    assert!(
+        log.iter().any(|l| l.contains("Switchboard stopped")),
+        "log:\n{}",
+        log.join("\n")
+    );
+    assert!(data.exists(), "the store was created in data_dir");
+}
+
+/// Starts `command` as `switchboard run --config CONFIG` and waits until its log shows `until`; returns the
+/// process, the rest of its log lines, and the lines seen so far.
+fn run_until(
+    mut command: Command,
+    config: &Path,
+    until: &str,
+) -> (
+    std::process::Child,
+    std::sync::mpsc::Receiver<String>,
+    Vec<String>,
+) {
+    let mut child = command
         .arg("run")
         .arg("--config")
-        .arg(&config)
+        .arg(config)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -130,40 +157,60 @@ fn run_starts_and_stops_cleanly_on_sigterm() {
     });
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut log = Vec::new();
-    while !log
-        .iter()
-        .any(|l: &String| l.contains("Switchboard running"))
-    {
+    while !log.iter().any(|l: &String| l.contains(until)) {
         let left = deadline.saturating_duration_since(Instant::now());
         match lines_rx.recv_timeout(left) {
             Ok(line) => log.push(line),
             Err(_) => {
                 let _ = child.kill();
                 panic!(
-                    "switchboard did not report running; log:\n{}",
+                    "switchboard never logged {until:?}; log:\n{}",
                     log.join("\n")
                 );
             }
         }
     }
+    (child, lines_rx, log)
+}
+
+fn sigterm(child: &std::process::Child) {
     let status = Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())
         .status()
         .expect("kill");
     assert!(status.success());
-    let exit = child.wait().expect("wait");
-    log.extend(lines_rx.try_iter());
-    while let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(2)) {
-        log.push(line);
-    }
-    assert!(exit.success(), "exit {exit:?}; log:\n{}", log.join("\n"));
-    assert!(
-        log.iter().any(|l| l.contains("Switchboard stopped")),
-        "log:\n{}",
-        log.join("\n")
+}
+
+#[test]
+fn run_connects_to_a_real_prosody_as_a_component() {
+    use integration_tests::prosody::{Prosody, ProsodyOptions};
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write(
+        dir.path(),
+        "xmpp.toml",
+        &format!(
+            "[gateway]\ndata_dir = {:?}\n[xmpp]\ndomain = \"gw.localhost\"\nserver = \"127.0.0.1:{}\"\nsecret_env = \"SWITCHBOARD_TEST_SECRET\"\n",
+            dir.path().join("data").display().to_string(),
+            prosody.component_port
+        ),
     );
-    assert!(data.exists(), "the store was created in data_dir");
+    // The secret comes from the environment, as an operator keeps it out of the file.
+    let mut command = switchboard();
+    command.env("SWITCHBOARD_TEST_SECRET", "s3cret");
+    let (mut child, _lines, log) = run_until(command, &config, "XMPP component connected");
+    assert!(
+        !log.iter().any(|l| l.contains("s3cret")),
+        "the secret is never logged"
+    );
+    assert!(
+        prosody
+            .log()
+            .contains("External component successfully authenticated")
+    );
+    sigterm(&child);
+    assert!(child.wait().expect("wait").success());
 }
 
 #[test]

@@ -8,3 +8,4 @@
 pub mod ports;
 pub mod process;
 pub mod prosody;
+pub mod xmpp_user;

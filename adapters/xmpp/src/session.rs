@@ -1,0 +1,277 @@
+//! The adapter's central task: translates between the core's envelopes and stanzas, and between the
+//! per-domain connection tasks and the router.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use switchboard_core::adapter::AdapterContext;
+use switchboard_core::address::{Address, XmppAddress};
+use switchboard_core::envelope::{
+    DeliveryError, DeliveryOutcome, DeliveryStatus, Envelope, EnvelopeId, ErrorKind, Payload,
+};
+use switchboard_core::message::Message;
+use tokio::sync::mpsc;
+use tracing::{debug, warn};
+
+use crate::component::{LinkEvent, Outgoing};
+use crate::config::XmppAdapterConfig;
+use crate::map::{self, MapError, MessageMapper, ServiceInfo};
+use crate::proto::Element;
+
+/// How many messages from XMPP are remembered so that a failure reported later can be answered with an error
+/// stanza to their sender.
+const REMEMBERED_MESSAGES: usize = 10_000;
+
+/// A message from an XMPP user, kept until the core reports on it.
+#[derive(Debug)]
+struct Remembered {
+    stanza: Element,
+    domain: String,
+}
+
+/// The central task's state.
+pub(crate) struct Session {
+    pub(crate) config: Arc<XmppAdapterConfig>,
+    pub(crate) mapper: MessageMapper,
+    pub(crate) info: ServiceInfo,
+    pub(crate) links: HashMap<String, mpsc::Sender<Outgoing>>,
+    from_xmpp: HashMap<u64, Remembered>,
+    from_xmpp_order: VecDeque<u64>,
+    to_xmpp: HashMap<u64, (EnvelopeId, Address)>,
+    /// Whether each domain's link is up, for status reports.
+    pub(crate) link_up: HashMap<String, bool>,
+    next_envelope: u64,
+    next_token: u64,
+}
+
+impl Session {
+    pub(crate) fn new(
+        config: Arc<XmppAdapterConfig>,
+        links: HashMap<String, mpsc::Sender<Outgoing>>,
+    ) -> Self {
+        let mapper = MessageMapper::new(config.domains.clone());
+        let info = ServiceInfo {
+            name: config.name.clone(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        };
+        Self {
+            config,
+            mapper,
+            info,
+            links,
+            from_xmpp: HashMap::new(),
+            from_xmpp_order: VecDeque::new(),
+            to_xmpp: HashMap::new(),
+            link_up: HashMap::new(),
+            next_envelope: 0,
+            next_token: 0,
+        }
+    }
+
+    /// Handles one envelope from the router.
+    pub(crate) async fn on_core_envelope(&mut self, cx: &AdapterContext, envelope: Envelope) {
+        let id = envelope.id;
+        match envelope.payload {
+            Payload::Message(message) => {
+                let outcome = self
+                    .deliver_message(&message, envelope.recipient.as_ref(), id)
+                    .await;
+                if let Err(error) = outcome {
+                    let _ = cx
+                        .to_core
+                        .report(id, envelope.recipient, DeliveryOutcome::Failed(error))
+                        .await;
+                }
+            }
+            Payload::Status(status) => self.on_status(status).await,
+            Payload::Presence(presence) => {
+                let Some(Address::Xmpp(to)) = envelope.recipient else {
+                    debug!("Presence without an XMPP recipient ignored");
+                    return;
+                };
+                let Some(from) = self.config.domains.to_jid(&presence.entity) else {
+                    debug!(entity = %presence.entity, "Presence from an address with no JID ignored");
+                    return;
+                };
+                let stanza = map::presence_from_core(&presence, &from, &to);
+                self.send_to_domain(from.domain(), stanza, None).await;
+            }
+            Payload::Room(event) => {
+                // Rooms at the component (XEP-0045) are not built yet; say so rather than drop quietly.
+                warn!(room = %event.room, "Room event for XMPP not delivered: rooms are not supported yet");
+            }
+        }
+    }
+
+    async fn deliver_message(
+        &mut self,
+        message: &Message,
+        recipient: Option<&Address>,
+        id: EnvelopeId,
+    ) -> Result<(), DeliveryError> {
+        let Some(Address::Xmpp(to)) = recipient else {
+            return Err(DeliveryError::new(
+                ErrorKind::BadRequest,
+                format!(
+                    "the XMPP adapter cannot deliver to {}",
+                    recipient
+                        .map(ToString::to_string)
+                        .unwrap_or_else(|| "no recipient".into())
+                ),
+            ));
+        };
+        let stanza = self
+            .mapper
+            .message_from_core(message, to, time::OffsetDateTime::now_utc())?;
+        let domain = stanza
+            .attr("from")
+            .and_then(|from| XmppAddress::from_jid_str(from).ok())
+            .map(|from| from.domain().to_owned())
+            .ok_or_else(|| {
+                DeliveryError::new(
+                    ErrorKind::InternalServerError,
+                    "mapped stanza has no valid from",
+                )
+            })?;
+        self.next_token += 1;
+        let token = self.next_token;
+        self.to_xmpp.insert(token, (id, Address::Xmpp(to.clone())));
+        if !self.send_to_domain(&domain, stanza, Some(token)).await {
+            self.to_xmpp.remove(&token);
+            return Err(DeliveryError::new(
+                ErrorKind::ServiceUnavailable,
+                format!("the XMPP adapter has no component for {domain}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Answers a report about a message that came from XMPP: a failure becomes an error stanza to its sender.
+    async fn on_status(&mut self, status: DeliveryStatus) {
+        let DeliveryOutcome::Failed(error) = &status.outcome else {
+            return;
+        };
+        let Some(remembered) = self.from_xmpp.remove(&status.about.0) else {
+            debug!(
+                about = status.about.0,
+                "Failure for a message no longer remembered"
+            );
+            return;
+        };
+        if let Some(reply) = map::error_reply(&remembered.stanza, error.kind, &error.text) {
+            self.send_to_domain(&remembered.domain, reply, None).await;
+        }
+    }
+
+    /// Handles one event from a connection task.
+    pub(crate) async fn on_link_event(&mut self, cx: &AdapterContext, event: LinkEvent) {
+        match event {
+            LinkEvent::Stanza { domain, stanza } => self.on_stanza(cx, domain, stanza).await,
+            LinkEvent::Confirmed(token) => {
+                if let Some((id, recipient)) = self.to_xmpp.remove(&token) {
+                    let _ = cx
+                        .to_core
+                        .report(id, Some(recipient), DeliveryOutcome::Delivered)
+                        .await;
+                }
+            }
+            LinkEvent::Dropped(token) => {
+                if let Some((id, recipient)) = self.to_xmpp.remove(&token) {
+                    let error = DeliveryError::new(
+                        ErrorKind::ResourceConstraint,
+                        "the XMPP server is unreachable and the queue for it is full; try again later",
+                    );
+                    let _ = cx
+                        .to_core
+                        .report(id, Some(recipient), DeliveryOutcome::Failed(error))
+                        .await;
+                }
+            }
+            LinkEvent::Connected { domain } => {
+                self.link_up.insert(domain, true);
+            }
+            LinkEvent::Disconnected { domain, reason } | LinkEvent::Refused { domain, reason } => {
+                debug!(domain = %domain, reason = %reason, "Component link down; stanzas for it are queued");
+                self.link_up.insert(domain, false);
+            }
+        }
+    }
+
+    async fn on_stanza(&mut self, cx: &AdapterContext, domain: String, stanza: Element) {
+        match stanza.name.as_str() {
+            "iq" => {
+                if let Some(answer) = map::answer_iq(&stanza, &self.info, &self.config.domains) {
+                    self.send_to_domain(&domain, answer, None).await;
+                }
+            }
+            "message" => match self.mapper.message_to_core(&stanza) {
+                Ok(message) => {
+                    self.next_envelope += 1;
+                    let id = self.next_envelope;
+                    self.remember(id, &domain, stanza);
+                    let envelope =
+                        Envelope::new(EnvelopeId(id), Payload::Message(Box::new(message)));
+                    let _ = cx.to_core.send(envelope).await;
+                }
+                Err(error) => self.refuse(&domain, &stanza, &error).await,
+            },
+            "presence" => match map::presence_to_core(&stanza, &self.config.domains) {
+                Ok(Some((presence, recipient))) => {
+                    self.next_envelope += 1;
+                    let mut envelope = Envelope::new(
+                        EnvelopeId(self.next_envelope),
+                        Payload::Presence(Box::new(presence)),
+                    );
+                    envelope.recipient = recipient;
+                    let _ = cx.to_core.send(envelope).await;
+                }
+                Ok(None) => {
+                    if let Some(answer) = map::answer_subscription(&stanza) {
+                        self.send_to_domain(&domain, answer, None).await;
+                    }
+                }
+                Err(error) => debug!(error = %error, "Presence not mapped"),
+            },
+            other => debug!(element = other, "Unknown top-level element ignored"),
+        }
+    }
+
+    async fn refuse(&mut self, domain: &str, stanza: &Element, error: &MapError) {
+        match error.error_kind() {
+            Some(kind) => {
+                if let Some(reply) = map::error_reply(stanza, kind, &error.to_string()) {
+                    self.send_to_domain(domain, reply, None).await;
+                }
+            }
+            None => debug!(error = %error, "Message without routable content ignored"),
+        }
+    }
+
+    fn remember(&mut self, id: u64, domain: &str, stanza: Element) {
+        if self.from_xmpp_order.len() >= REMEMBERED_MESSAGES
+            && let Some(oldest) = self.from_xmpp_order.pop_front()
+        {
+            self.from_xmpp.remove(&oldest);
+        }
+        self.from_xmpp_order.push_back(id);
+        self.from_xmpp.insert(
+            id,
+            Remembered {
+                stanza,
+                domain: domain.to_owned(),
+            },
+        );
+    }
+
+    /// Queues a stanza on a domain's connection; `false` when no component serves that domain.
+    async fn send_to_domain(&self, domain: &str, stanza: Element, token: Option<u64>) -> bool {
+        let Some(link) = self.links.get(&domain.to_ascii_lowercase()) else {
+            warn!(
+                domain,
+                "No component connection for this domain; stanza not sent"
+            );
+            return false;
+        };
+        link.send(Outgoing { stanza, token }).await.is_ok()
+    }
+}

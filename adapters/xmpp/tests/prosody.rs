@@ -1,0 +1,345 @@
+//! The XMPP adapter against a real Prosody on loopback, with real XMPP users (slixmpp).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use integration_tests::prosody::{Prosody, ProsodyOptions};
+use integration_tests::xmpp_user::XmppUser;
+use switchboard_core::adapter::AddressClaim;
+use switchboard_core::address::{Address, Scheme};
+use switchboard_core::envelope::Payload;
+use switchboard_core::message::{Message, MessageKind};
+use switchboard_core::router::{RouterBuilder, RunningGateway};
+use switchboard_core::store::{Secret, SharedStore, SledStore};
+use switchboard_core::testing::{MemoryAdapter, MemoryHandle};
+use switchboard_xmpp::transport::{LegacyNetwork, TransportDomains};
+use switchboard_xmpp::{XmppAdapter, XmppAdapterConfig, check_connection};
+
+const WAIT: Duration = Duration::from_secs(20);
+const SECRET: &str = "s3cret";
+
+fn addr(text: &str) -> Address {
+    text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+fn adapter_config(prosody: &Prosody, secret: &str) -> XmppAdapterConfig {
+    let mut domains = TransportDomains::default();
+    domains.add("gw.localhost", LegacyNetwork::Irc);
+    let mut config = XmppAdapterConfig::new(
+        &format!("127.0.0.1:{}", prosody.component_port),
+        Secret::new(secret),
+        domains,
+    );
+    config.reconnect.initial = Duration::from_millis(100);
+    config.reconnect.max = Duration::from_secs(1);
+    config
+}
+
+struct Gateway {
+    running: RunningGateway,
+    irc: MemoryHandle,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_gateway(prosody: &Prosody) -> Gateway {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store: SharedStore = Arc::new(SledStore::open(&dir.path().join("store")).expect("store"));
+    let (irc, irc_handle) = MemoryAdapter::new(
+        "irc:libera",
+        vec![AddressClaim::Domain {
+            scheme: Scheme::Irc,
+            domain: "libera".into(),
+        }],
+    );
+    let running = RouterBuilder::new(store)
+        .adapter(Arc::new(XmppAdapter::new(adapter_config(prosody, SECRET))))
+        .adapter(irc)
+        .start()
+        .expect("start gateway");
+    wait_for_component(prosody, 1).await;
+    Gateway {
+        running,
+        irc: irc_handle,
+        _dir: dir,
+    }
+}
+
+/// Prosody logs each component that authenticates; waits until it has done so `times` times in all.
+async fn wait_for_component(prosody: &Prosody, times: usize) {
+    for _ in 0..400 {
+        if prosody
+            .log()
+            .matches("External component successfully authenticated")
+            .count()
+            >= times
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "the component never authenticated; prosody log:\n{}",
+        prosody.log()
+    );
+}
+
+fn body_of(message: &Message) -> String {
+    message
+        .body_text()
+        .map(|b| b.into_owned())
+        .unwrap_or_default()
+}
+
+async fn irc_got(irc: &MemoryHandle, text: &str) -> (Message, Option<Address>) {
+    let envelope = irc
+        .wait_for_delivery(
+            WAIT,
+            |e| matches!(&e.payload, Payload::Message(m) if body_of(m) == text),
+        )
+        .await
+        .unwrap_or_else(|| panic!("{text:?} never reached the IRC side"));
+    let Payload::Message(message) = envelope.payload else {
+        unreachable!()
+    };
+    (*message, envelope.recipient)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_handshake_succeeds_with_the_right_secret_and_fails_clearly_with_a_wrong_one() {
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    check_connection(&adapter_config(&prosody, SECRET))
+        .await
+        .expect("right secret accepted");
+    let error = check_connection(&adapter_config(&prosody, "wrong"))
+        .await
+        .expect_err("wrong secret refused");
+    let text = error.to_string();
+    assert!(
+        text.contains("refused the component gw.localhost"),
+        "{text}"
+    );
+    assert!(text.contains("not-authorized"), "{text}");
+    assert!(
+        text.contains("secret"),
+        "the operator is told what to check: {text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_cross_both_ways_with_the_right_addresses_and_bytes() {
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let gateway = start_gateway(&prosody).await;
+    let mut alice = tokio::task::block_in_place(|| {
+        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
+    })
+    .expect("alice logs in");
+
+    // XMPP -> legacy: the transport address names the IRC nick and network.
+    let text = "héllo 🎉 你好 Привет <b>&amp;</b>";
+    tokio::task::block_in_place(|| alice.send("bob%libera@gw.localhost", text, "m1"))
+        .expect("send");
+    let (message, recipient) = irc_got(&gateway.irc, text).await;
+    assert_eq!(recipient, Some(addr("irc://libera/bob,isnick")));
+    assert_eq!(
+        message.sender().expect("sender"),
+        addr("xmpp:alice@localhost/test")
+    );
+    assert_eq!(message.meta.kind, MessageKind::Chat);
+
+    // Legacy -> XMPP: arrives from the transport JID, inside the component's domain.
+    gateway
+        .irc
+        .send_text(
+            &addr("irc://libera/bob,isnick"),
+            &addr("xmpp:alice@localhost"),
+            "reply ✓ Ωμέγα",
+        )
+        .await;
+    let received = tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| {
+            r.event == "message" && r.body.as_deref() == Some("reply ✓ Ωμέγα")
+        })
+    })
+    .expect("alice gets the reply");
+    assert!(
+        received.from.starts_with("bob%libera@gw.localhost"),
+        "from {}",
+        received.from
+    );
+    drop(alice);
+    gateway.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undeliverable_message_comes_back_as_an_xmpp_error() {
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let gateway = start_gateway(&prosody).await;
+    let mut alice = tokio::task::block_in_place(|| {
+        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
+    })
+    .expect("alice logs in");
+    tokio::task::block_in_place(|| alice.send("ghost%nowhere@gw.localhost", "anyone?", "lost-1"))
+        .expect("send");
+    let error = tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| {
+            r.event == "message" && r.kind == "error" && r.id == "lost-1"
+        })
+    })
+    .expect("an error stanza comes back");
+    assert!(error.xml.contains("item-not-found"), "{}", error.xml);
+    assert!(
+        error.from.starts_with("ghost%nowhere@gw.localhost"),
+        "{}",
+        error.from
+    );
+    drop(alice);
+    gateway.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disco_shows_a_gateway() {
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let gateway = start_gateway(&prosody).await;
+    let mut alice = tokio::task::block_in_place(|| {
+        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
+    })
+    .expect("alice logs in");
+    tokio::task::block_in_place(|| {
+        alice.send_raw(
+            "<iq type='get' id='disco-1' to='gw.localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>",
+        )
+    })
+    .expect("send");
+    let answer = tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| r.event == "iq" && r.id == "disco-1")
+    })
+    .expect("disco answer");
+    assert_eq!(answer.kind, "result", "{}", answer.xml);
+    assert!(
+        answer.xml.contains("category=\"gateway\""),
+        "{}",
+        answer.xml
+    );
+    assert!(answer.xml.contains("urn:xmpp:ping"), "{}", answer.xml);
+    drop(alice);
+    gateway.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_sent_while_prosody_restarts_are_delivered_after_it_is_back() {
+    let mut prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let gateway = start_gateway(&prosody).await;
+    prosody.stop();
+    for n in 0..5 {
+        gateway
+            .irc
+            .send_text(
+                &addr("irc://libera/bob,isnick"),
+                &addr("xmpp:alice@localhost"),
+                &format!("while down {n}"),
+            )
+            .await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    prosody.restart().expect("prosody back");
+    wait_for_component(&prosody, 2).await;
+    // Give the gateway a moment to flush its queue into the new stream before alice looks.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Alice was offline the whole time: Prosody's offline storage holds what the gateway delivered.
+    let mut alice = tokio::task::block_in_place(|| {
+        XmppUser::login(prosody.c2s_port, "alice@localhost/back", "alice-pass")
+    })
+    .expect("alice logs in");
+    for n in 0..5 {
+        let text = format!("while down {n}");
+        tokio::task::block_in_place(|| {
+            alice.wait_for(WAIT, |r| {
+                r.event == "message" && r.body.as_deref() == Some(text.as_str())
+            })
+        })
+        .unwrap_or_else(|e| panic!("{text:?} lost: {e}\nprosody log:\n{}", prosody.log()));
+    }
+    drop(alice);
+    gateway.running.shutdown().await;
+}
+
+/// The conformance suite's view of the XMPP adapter: the peer is alice, a real user on Prosody.
+struct ProsodyHarness {
+    prosody: Prosody,
+    alice: Option<XmppUser>,
+    domains: TransportDomains,
+    store: SharedStore,
+    _dir: tempfile::TempDir,
+}
+
+#[async_trait::async_trait]
+impl switchboard_core::testing::ConformanceHarness for ProsodyHarness {
+    fn adapter(&self) -> Arc<dyn switchboard_core::adapter::Adapter> {
+        Arc::new(XmppAdapter::new(adapter_config(&self.prosody, SECRET)))
+    }
+
+    fn store(&self) -> SharedStore {
+        Arc::clone(&self.store)
+    }
+
+    fn reachable(&self) -> Address {
+        addr("xmpp:alice@localhost")
+    }
+
+    fn unreachable(&self) -> Option<Address> {
+        // Prosody keeps messages for offline users and answers unknown users later, after the stanza was
+        // confirmed; XMPP gives no synchronous refusal to check here.
+        None
+    }
+
+    async fn peer_sends(&mut self, to: &Address, text: &str) -> Result<(), String> {
+        wait_for_component(&self.prosody, 1).await;
+        let jid = self
+            .domains
+            .to_jid(to)
+            .ok_or_else(|| format!("no JID for {to}"))?;
+        let bare = jid.jid().to_string();
+        let alice = self.alice.as_mut().ok_or("alice is not logged in")?;
+        tokio::task::block_in_place(|| alice.send(&bare, text, "conformance-in"))
+            .map_err(|e| e.to_string())
+    }
+
+    async fn peer_received(&mut self, text: &str, timeout: Duration) -> bool {
+        let Some(alice) = self.alice.as_mut() else {
+            return false;
+        };
+        tokio::task::block_in_place(|| {
+            alice
+                .wait_for(timeout, |r| {
+                    r.event == "message" && r.body.as_deref() == Some(text)
+                })
+                .is_ok()
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_xmpp_adapter_passes_the_conformance_suite() {
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let alice = tokio::task::block_in_place(|| {
+        XmppUser::login(
+            prosody.c2s_port,
+            "alice@localhost/conformance",
+            "alice-pass",
+        )
+    })
+    .expect("alice logs in");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store: SharedStore = Arc::new(SledStore::open(&dir.path().join("store")).expect("store"));
+    let mut domains = TransportDomains::default();
+    domains.add("gw.localhost", LegacyNetwork::Irc);
+    switchboard_core::testing::run_conformance(ProsodyHarness {
+        prosody,
+        alice: Some(alice),
+        domains,
+        store,
+        _dir: dir,
+    })
+    .await
+    .expect("the XMPP adapter conforms");
+}
