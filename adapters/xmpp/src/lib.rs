@@ -8,6 +8,7 @@
 
 mod component;
 mod config;
+mod ids;
 mod link;
 pub mod map;
 pub mod proto;
@@ -95,7 +96,7 @@ impl Adapter for XmppAdapter {
             );
         }
         drop(events_tx);
-        let mut session = Session::new(Arc::clone(&self.config), links);
+        let mut session = Session::new(Arc::clone(&self.config), Arc::clone(&cx.store), links);
         loop {
             tokio::select! {
                 () = cx.shutdown.cancelled() => break,

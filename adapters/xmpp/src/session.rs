@@ -10,11 +10,13 @@ use switchboard_core::envelope::{
     DeliveryError, DeliveryOutcome, DeliveryStatus, Envelope, EnvelopeId, ErrorKind, Payload,
 };
 use switchboard_core::message::Message;
+use switchboard_core::store::SharedStore;
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
 use crate::component::{LinkEvent, Outgoing};
 use crate::config::XmppAdapterConfig;
+use crate::ids;
 use crate::map::{self, MapError, MessageMapper, ServiceInfo};
 use crate::proto::Element;
 
@@ -32,6 +34,7 @@ struct Remembered {
 /// The central task's state.
 pub(crate) struct Session {
     pub(crate) config: Arc<XmppAdapterConfig>,
+    store: SharedStore,
     pub(crate) mapper: MessageMapper,
     pub(crate) info: ServiceInfo,
     pub(crate) links: HashMap<String, mpsc::Sender<Outgoing>>,
@@ -47,6 +50,7 @@ pub(crate) struct Session {
 impl Session {
     pub(crate) fn new(
         config: Arc<XmppAdapterConfig>,
+        store: SharedStore,
         links: HashMap<String, mpsc::Sender<Outgoing>>,
     ) -> Self {
         let mapper = MessageMapper::new(config.domains.clone());
@@ -56,6 +60,7 @@ impl Session {
         };
         Self {
             config,
+            store,
             mapper,
             info,
             links,
@@ -120,9 +125,11 @@ impl Session {
                 ),
             ));
         };
-        let stanza = self
-            .mapper
-            .message_from_core(message, to, time::OffsetDateTime::now_utc())?;
+        let mut message = message.clone();
+        ids::outbound(self.store.as_ref(), &mut message);
+        let stanza =
+            self.mapper
+                .message_from_core(&message, to, time::OffsetDateTime::now_utc())?;
         let domain = stanza
             .attr("from")
             .and_then(|from| XmppAddress::from_jid_str(from).ok())
@@ -205,7 +212,8 @@ impl Session {
                 }
             }
             "message" => match self.mapper.message_to_core(&stanza) {
-                Ok(message) => {
+                Ok(mut message) => {
+                    ids::inbound(cx.store.as_ref(), &mut message);
                     self.next_envelope += 1;
                     let id = self.next_envelope;
                     self.remember(id, &domain, stanza);

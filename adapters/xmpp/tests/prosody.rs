@@ -343,3 +343,41 @@ async fn the_xmpp_adapter_passes_the_conformance_suite() {
     .await
     .expect("the XMPP adapter conforms");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_correction_names_the_original_by_its_canonical_id_and_equal_ids_of_two_users_both_pass()
+{
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let gateway = start_gateway(&prosody).await;
+    let mut alice = tokio::task::block_in_place(|| {
+        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
+    })
+    .expect("alice logs in");
+    let mut bob = tokio::task::block_in_place(|| {
+        XmppUser::login(prosody.c2s_port, "bob@localhost/test", "bob-pass")
+    })
+    .expect("bob logs in");
+
+    tokio::task::block_in_place(|| alice.send("carol%libera@gw.localhost", "helo", "same-id"))
+        .expect("send");
+    let (original, _) = irc_got(&gateway.irc, "helo").await;
+    // Stanza ids are unique per sender only: bob's "same-id" is another message, not a duplicate.
+    tokio::task::block_in_place(|| bob.send("carol%libera@gw.localhost", "bob's own", "same-id"))
+        .expect("send");
+    irc_got(&gateway.irc, "bob's own").await;
+
+    tokio::task::block_in_place(|| {
+        alice.send_raw(
+            "<message type='chat' to='carol%libera@gw.localhost' id='fix-1'><body>hello</body>\
+             <replace id='same-id' xmlns='urn:xmpp:message-correct:0'/></message>",
+        )
+    })
+    .expect("send correction");
+    let (correction, _) = irc_got(&gateway.irc, "hello").await;
+    assert_eq!(
+        correction.meta.correction_of,
+        Some(original.meta.id.clone())
+    );
+    drop((alice, bob));
+    gateway.running.shutdown().await;
+}

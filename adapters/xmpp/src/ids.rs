@@ -1,0 +1,74 @@
+//! Message ids across the XMPP boundary: every XMPP stanza id is mapped to the gateway's canonical id in the
+//! store, so that an XEP-0308 correction or an XEP-0461 reply, even days later and after restarts, names the
+//! same message on every network.
+
+use switchboard_core::ids::MessageId;
+use switchboard_core::message::Message;
+use switchboard_core::store::Store;
+use tracing::warn;
+
+/// The store's name for XMPP ids.
+const NETWORK: &str = "xmpp";
+
+/// For a message from XMPP: scopes its stanza id to its sender (ids are only unique per sender, RFC 6120
+/// §8.1.3), records it against its canonical id, and turns the ids its correction or reply names into
+/// canonical ids (left as they are when the original is unknown).
+pub(crate) fn inbound(store: &dyn Store, message: &mut Message) {
+    let sender = message
+        .sender()
+        .map(|sender| sender.bare().to_string())
+        .unwrap_or_default();
+    if let Some(stanza_id) = message.meta.source_id.take() {
+        let scoped = format!("{sender} {stanza_id}");
+        match store.canonical_id(NETWORK, &scoped) {
+            // A resent stanza keeps the id it was first given.
+            Ok(Some(known)) => message.meta.id = known,
+            Ok(None) => record(store, &scoped, &message.meta.id),
+            Err(error) => warn!(error = %error, "Message-id lookup failed"),
+        }
+        // The router de-duplicates by source id: two users may both send id "1".
+        message.meta.source_id = Some(scoped);
+    }
+    // A correction names the sender's own earlier stanza; a reply names ours (a canonical id) or theirs.
+    if let Some(original) = &mut message.meta.correction_of {
+        let scoped = format!("{sender} {original}");
+        if let Ok(Some(canonical)) = store.canonical_id(NETWORK, &scoped) {
+            *original = canonical;
+        }
+    }
+    if let Some(original) = &mut message.meta.in_reply_to {
+        let scoped = format!("{sender} {original}");
+        for key in [original.as_str().to_owned(), scoped] {
+            if let Ok(Some(canonical)) = store.canonical_id(NETWORK, &key) {
+                *original = canonical;
+                break;
+            }
+        }
+    }
+}
+
+/// For a message to XMPP: its stanza id is its canonical id (recorded, so an XMPP client's correction of it
+/// finds it), and the correction or reply it names becomes the stanza id XMPP users saw for that message.
+pub(crate) fn outbound(store: &dyn Store, message: &mut Message) {
+    let canonical = message.meta.id.clone();
+    record(store, canonical.as_str(), &canonical);
+    for reference in [
+        &mut message.meta.correction_of,
+        &mut message.meta.in_reply_to,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let Ok(Some(stanza_id)) = store.network_id(reference, NETWORK) {
+            *reference = MessageId::new(stanza_id);
+        }
+    }
+}
+
+fn record(store: &dyn Store, stanza_id: &str, canonical: &MessageId) {
+    if let Err(error) =
+        store.map_message_id(NETWORK, stanza_id, canonical, std::time::SystemTime::now())
+    {
+        warn!(error = %error, "Recording a message id failed; a later correction may not find it");
+    }
+}
