@@ -381,3 +381,28 @@ async fn a_correction_names_the_original_by_its_canonical_id_and_equal_ids_of_tw
     drop((alice, bob));
     gateway.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribing_to_the_gateway_and_to_a_contact_is_approved() {
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let gateway = start_gateway(&prosody).await;
+    let mut alice = tokio::task::block_in_place(|| {
+        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
+    })
+    .expect("alice logs in");
+    for contact in ["gw.localhost", "bob%libera@gw.localhost"] {
+        tokio::task::block_in_place(|| {
+            alice.send_raw(&format!("<presence type='subscribe' to='{contact}'/>"))
+        })
+        .expect("subscribe");
+        let answer = tokio::task::block_in_place(|| {
+            alice.wait_for(WAIT, |r| {
+                r.event == "presence" && r.kind == "subscribed" && r.from == contact
+            })
+        })
+        .unwrap_or_else(|e| panic!("no subscribed from {contact}: {e}"));
+        assert_eq!(answer.from, contact);
+    }
+    drop(alice);
+    gateway.running.shutdown().await;
+}
