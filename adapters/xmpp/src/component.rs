@@ -70,7 +70,9 @@ pub(crate) struct ComponentTask {
     pub(crate) domain: String,
     pub(crate) config: Arc<XmppAdapterConfig>,
     pub(crate) events: mpsc::Sender<LinkEvent>,
-    pub(crate) outgoing: mpsc::Receiver<Outgoing>,
+    /// Unbounded so the session never waits on a connection task while that task waits on the session (a
+    /// deadlock under load both ways); the session bounds what it puts in flight instead.
+    pub(crate) outgoing: mpsc::UnboundedReceiver<Outgoing>,
     pub(crate) shutdown: CancellationToken,
 }
 

@@ -82,7 +82,7 @@ impl Adapter for XmppAdapter {
         let mut tasks = tokio::task::JoinSet::new();
         let stop_links = cx.shutdown.child_token();
         for (domain, _) in self.config.domains.domains() {
-            let (tx, rx) = mpsc::channel(LINK_QUEUE);
+            let (tx, rx) = mpsc::unbounded_channel();
             links.insert(domain.to_owned(), tx);
             tasks.spawn(
                 ComponentTask {

@@ -37,7 +37,7 @@ pub(crate) struct Session {
     store: SharedStore,
     pub(crate) mapper: MessageMapper,
     pub(crate) info: ServiceInfo,
-    pub(crate) links: HashMap<String, mpsc::Sender<Outgoing>>,
+    pub(crate) links: HashMap<String, mpsc::UnboundedSender<Outgoing>>,
     from_xmpp: HashMap<u64, Remembered>,
     from_xmpp_order: VecDeque<u64>,
     to_xmpp: HashMap<u64, (EnvelopeId, Address)>,
@@ -51,7 +51,7 @@ impl Session {
     pub(crate) fn new(
         config: Arc<XmppAdapterConfig>,
         store: SharedStore,
-        links: HashMap<String, mpsc::Sender<Outgoing>>,
+        links: HashMap<String, mpsc::UnboundedSender<Outgoing>>,
     ) -> Self {
         let mapper = MessageMapper::new(config.domains.clone());
         let info = ServiceInfo {
@@ -140,6 +140,14 @@ impl Session {
                     "mapped stanza has no valid from",
                 )
             })?;
+        // Messages in flight to XMPP are bounded here, since the channel to the connection task is not.
+        let limit = self.config.max_queued * self.links.len().max(1);
+        if self.to_xmpp.len() >= limit {
+            return Err(DeliveryError::new(
+                ErrorKind::ResourceConstraint,
+                format!("{limit} messages already wait for the XMPP server; try again later"),
+            ));
+        }
         self.next_token += 1;
         let token = self.next_token;
         self.to_xmpp.insert(token, (id, Address::Xmpp(to.clone())));
@@ -280,6 +288,6 @@ impl Session {
             );
             return false;
         };
-        link.send(Outgoing { stanza, token }).await.is_ok()
+        link.send(Outgoing { stanza, token }).is_ok()
     }
 }

@@ -91,3 +91,74 @@ async fn bad_xml_from_the_server_gets_the_right_stream_error_and_a_reconnect() {
     }
     gateway.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_server_is_unreachable_messages_wait_up_to_the_limit_and_the_rest_are_refused() {
+    use switchboard_core::adapter::AddressClaim;
+    use switchboard_core::address::{Address, Scheme};
+    use switchboard_core::envelope::{DeliveryOutcome, ErrorKind};
+    use switchboard_core::testing::MemoryAdapter;
+
+    // A port nobody listens on: the adapter keeps trying to connect.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store: SharedStore = Arc::new(SledStore::open(&dir.path().join("store")).expect("store"));
+    let mut domains = TransportDomains::default();
+    domains.add("gw.localhost", LegacyNetwork::Irc);
+    let mut config =
+        XmppAdapterConfig::new(&format!("127.0.0.1:{port}"), Secret::new("x"), domains);
+    config.max_queued = 2;
+    let (irc, irc_handle) = MemoryAdapter::new(
+        "irc:libera",
+        vec![AddressClaim::Domain {
+            scheme: Scheme::Irc,
+            domain: "libera".into(),
+        }],
+    );
+    let gateway = RouterBuilder::new(store)
+        .adapter(Arc::new(XmppAdapter::new(config)))
+        .adapter(irc)
+        .start()
+        .expect("start");
+    let from: Address = "irc://libera/bob,isnick".parse().expect("address");
+    let to: Address = "xmpp:alice@localhost".parse().expect("address");
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        ids.push(
+            irc_handle
+                .send_text(&from, &to, &format!("queued {n}"))
+                .await,
+        );
+    }
+    for id in &ids[2..] {
+        let status = irc_handle
+            .wait_for_status(Duration::from_secs(5), *id, |o| {
+                matches!(o, DeliveryOutcome::Failed(_))
+            })
+            .await
+            .expect("refused past the limit");
+        let DeliveryOutcome::Failed(error) = status.outcome else {
+            unreachable!()
+        };
+        assert_eq!(error.kind, ErrorKind::ResourceConstraint);
+        assert_eq!(
+            error.text,
+            "2 messages already wait for the XMPP server; try again later"
+        );
+    }
+    for id in &ids[..2] {
+        assert!(
+            !irc_handle
+                .statuses()
+                .iter()
+                .any(|s| s.about == *id && matches!(s.outcome, DeliveryOutcome::Failed(_))),
+            "the first two wait, they are not refused"
+        );
+    }
+    gateway.shutdown().await;
+}
