@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use switchboard_core::adapter::Adapter;
+use switchboard_core::address::Address;
 use switchboard_core::store::Secret;
 use switchboard_xmpp::transport::{LegacyNetwork, TransportDomains};
 use switchboard_xmpp::{XmppAdapter, XmppAdapterConfig};
@@ -28,11 +29,21 @@ pub(crate) fn build(config: &bridge_config::Config) -> anyhow::Result<Vec<Arc<dy
         if let Some(email_domain) = config.email.as_ref().and_then(|e| e.xmpp_domain.as_ref()) {
             domains.add(email_domain, LegacyNetwork::Email);
         }
-        let settings = XmppAdapterConfig::new(
+        let mut settings = XmppAdapterConfig::new(
             &xmpp.server.to_string(),
             Secret::new(xmpp.secret.expose()),
             domains,
         );
+        // Every xmpp: endpoint of a bridge is an existing MUC the component joins.
+        settings.rooms = config
+            .bridges
+            .iter()
+            .flat_map(|bridge| &bridge.endpoints)
+            .filter_map(|endpoint| match endpoint {
+                Address::Xmpp(room) => Some(room.bare()),
+                _ => None,
+            })
+            .collect();
         adapters.push(Arc::new(XmppAdapter::new(settings)));
     }
     let mut missing = Vec::new();

@@ -115,6 +115,12 @@ impl XmppUser {
         self.command(serde_json::json!({"cmd": "raw", "xml": xml}))
     }
 
+    /// Every stanza received so far, after reading for `settle` more.
+    pub fn seen(&mut self, settle: Duration) -> &[Received] {
+        let _ = self.wait_for(settle, |_| false);
+        &self.seen
+    }
+
     /// Waits up to `timeout` for a stanza matching `predicate` (including ones received earlier).
     pub fn wait_for(
         &mut self,

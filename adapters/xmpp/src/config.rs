@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use switchboard_core::address::XmppAddress;
 use switchboard_core::router::Backoff;
 use switchboard_core::store::Secret;
 
@@ -33,6 +34,11 @@ pub struct XmppAdapterConfig {
     pub max_queued: usize,
     /// The name shown in service discovery and XEP-0092.
     pub name: String,
+    /// Existing MUC rooms to bridge (the `xmpp:` endpoints of `[[bridge]]`): the component joins each with a
+    /// listener and speaks in it through one occupant per remote person.
+    pub rooms: Vec<XmppAddress>,
+    /// The listener occupant's nick in those rooms.
+    pub room_nick: String,
 }
 
 impl XmppAdapterConfig {
@@ -64,6 +70,8 @@ impl XmppAdapterConfig {
             },
             max_queued: 10_000,
             name: "Switchboard".to_owned(),
+            rooms: Vec::new(),
+            room_nick: "switchboard".to_owned(),
         }
     }
 }

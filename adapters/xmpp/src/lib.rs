@@ -12,6 +12,7 @@ mod ids;
 mod link;
 pub mod map;
 pub mod proto;
+mod rooms;
 mod session;
 pub mod transport;
 

@@ -19,6 +19,7 @@ use crate::config::XmppAdapterConfig;
 use crate::ids;
 use crate::map::{self, MapError, MessageMapper, ServiceInfo};
 use crate::proto::Element;
+use crate::rooms::{self, RoomInbound, Rooms};
 
 /// How many messages from XMPP are remembered so that a failure reported later can be answered with an error
 /// stanza to their sender.
@@ -43,6 +44,8 @@ pub(crate) struct Session {
     to_xmpp: HashMap<u64, (EnvelopeId, Address)>,
     /// Whether each domain's link is up, for status reports.
     pub(crate) link_up: HashMap<String, bool>,
+    rooms: Rooms,
+    main_domain: String,
     next_envelope: u64,
     next_token: u64,
 }
@@ -58,7 +61,16 @@ impl Session {
             name: config.name.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         };
+        let main_domain = config
+            .domains
+            .domains()
+            .next()
+            .map(|(domain, _)| domain.to_owned())
+            .unwrap_or_default();
+        let rooms = Rooms::new(&main_domain, &config.room_nick, &config.rooms);
         Self {
+            rooms,
+            main_domain,
             config,
             store,
             mapper,
@@ -127,9 +139,21 @@ impl Session {
         };
         let mut message = message.clone();
         ids::outbound(self.store.as_ref(), &mut message);
+        let room = self.rooms.is_bridged(to).then(|| to.bare());
+        let recipient = room.as_ref().unwrap_or(to);
         let stanza =
             self.mapper
-                .message_from_core(&message, to, time::OffsetDateTime::now_utc())?;
+                .message_from_core(&message, recipient, time::OffsetDateTime::now_utc())?;
+        if let Some(room) = room {
+            let sender = message.sender().map_err(|error| {
+                DeliveryError::new(ErrorKind::BadRequest, format!("bad sender: {error}"))
+            })?;
+            let stanzas = self.rooms.speak(&room, &rooms::nick_of(&sender), stanza);
+            let domain = self.main_domain.clone();
+            return self
+                .send_tracked(&domain, stanzas, id, Address::Xmpp(room))
+                .await;
+        }
         let domain = stanza
             .attr("from")
             .and_then(|from| XmppAddress::from_jid_str(from).ok())
@@ -203,6 +227,11 @@ impl Session {
                 }
             }
             LinkEvent::Connected { domain } => {
+                if domain == self.main_domain {
+                    for join in self.rooms.on_connected() {
+                        self.send_to_domain(&domain, join, None).await;
+                    }
+                }
                 self.link_up.insert(domain, true);
             }
             LinkEvent::Disconnected { domain, reason } | LinkEvent::Refused { domain, reason } => {
@@ -213,6 +242,10 @@ impl Session {
     }
 
     async fn on_stanza(&mut self, cx: &AdapterContext, domain: String, stanza: Element) {
+        if let Some(inbound) = self.rooms.classify(&stanza) {
+            self.on_room_stanza(cx, inbound, &stanza).await;
+            return;
+        }
         match stanza.name.as_str() {
             "iq" => {
                 if let Some(answer) = map::answer_iq(&stanza, &self.info, &self.config.domains) {
@@ -252,6 +285,39 @@ impl Session {
         }
     }
 
+    /// Carries what happens in a bridged room into the core.
+    async fn on_room_stanza(
+        &mut self,
+        cx: &AdapterContext,
+        inbound: RoomInbound,
+        stanza: &Element,
+    ) {
+        let payload = match inbound {
+            RoomInbound::Ignore => return,
+            RoomInbound::Event(event) => Payload::Room(event),
+            RoomInbound::Message => {
+                match self
+                    .mapper
+                    .room_message_to_core(stanza, time::OffsetDateTime::now_utc())
+                {
+                    Ok(mut message) => {
+                        ids::inbound(cx.store.as_ref(), &mut message);
+                        Payload::Message(Box::new(message))
+                    }
+                    Err(error) => {
+                        debug!(error = %error, "Room message not carried");
+                        return;
+                    }
+                }
+            }
+        };
+        self.next_envelope += 1;
+        let _ = cx
+            .to_core
+            .send(Envelope::new(EnvelopeId(self.next_envelope), payload))
+            .await;
+    }
+
     async fn refuse(&mut self, domain: &str, stanza: &Element, error: &MapError) {
         match error.error_kind() {
             Some(kind) => {
@@ -261,6 +327,37 @@ impl Session {
             }
             None => debug!(error = %error, "Message without routable content ignored"),
         }
+    }
+
+    /// Sends `stanzas` on `domain`, the last one tracked for the delivery report of envelope `id`.
+    async fn send_tracked(
+        &mut self,
+        domain: &str,
+        stanzas: Vec<Element>,
+        id: EnvelopeId,
+        recipient: Address,
+    ) -> Result<(), DeliveryError> {
+        let count = stanzas.len();
+        for (index, stanza) in stanzas.into_iter().enumerate() {
+            let token = if index + 1 == count {
+                self.next_token += 1;
+                self.to_xmpp
+                    .insert(self.next_token, (id, recipient.clone()));
+                Some(self.next_token)
+            } else {
+                None
+            };
+            if !self.send_to_domain(domain, stanza, token).await {
+                if let Some(token) = token {
+                    self.to_xmpp.remove(&token);
+                }
+                return Err(DeliveryError::new(
+                    ErrorKind::ServiceUnavailable,
+                    format!("the XMPP adapter has no component for {domain}"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn remember(&mut self, id: u64, domain: &str, stanza: Element) {

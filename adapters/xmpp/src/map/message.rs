@@ -116,51 +116,82 @@ impl MessageMapper {
             });
             return Err(MapError::ErrorStanza(error));
         }
-        let kind = kind_of(stanza.attr("type"));
         let from = Address::Xmpp(sender(stanza)?);
         let to = recipient(stanza, &self.domains)?;
-        let stanza_lang = stanza.attr_ns("lang", NS_XML);
-        let body = pick_body(stanza, stanza_lang);
-        let subjects: Vec<_> = children(stanza, "subject", NS_COMPONENT)
-            .map(|subject| (subject.text(), language(subject, stanza_lang)))
-            .collect();
-        let links: Vec<Link> = children(stanza, "x", ns::OOB).filter_map(link_of).collect();
-        let Some((text, lang)) = body
-            .or_else(|| (!subjects.is_empty() || !links.is_empty()).then(|| (String::new(), None)))
-        else {
-            return Err(empty_reason(stanza));
-        };
-        let (action, text) = match text.strip_prefix(ME) {
-            Some(rest) => (true, rest.to_owned()),
-            None => (false, text),
-        };
-        let mut content = MimePart::text_plain(&text);
-        if let Some(lang) = lang {
-            content = content
-                .with_header("Content-Language", lang.as_str())
-                .expect("a language tag is a valid MIME header value");
-        }
-        let sent = delay_of(stanza).unwrap_or(now);
-        let mut cpim = CpimMessage::new(name_addr(&from), name_addr(&to), content);
-        if let Ok(sent) = CpimDateTime::new(sent).or_else(|_| CpimDateTime::new(now)) {
-            cpim = cpim.with_date_time(sent);
-        }
-        for (text, lang) in subjects {
-            cpim = cpim.with_subject(text, lang);
-        }
-        let mut meta = MessageMeta::new(kind);
-        meta.source_id = source_id(stanza);
-        meta.thread = children(stanza, "thread", NS_COMPONENT)
-            .map(Element::text)
-            .find(|thread| !thread.is_empty());
-        meta.in_reply_to = id_of(stanza, "reply", ns::REPLY);
-        meta.correction_of = id_of(stanza, "replace", ns::CORRECT);
-        meta.action = action;
-        meta.wants_receipt = stanza.child("request", ns::RECEIPTS).is_some();
-        meta.links = links;
-        Ok(Message { cpim, meta })
+        build_message(stanza, from, to, now)
     }
 
+    /// The core message for a groupchat `<message/>` that a MUC room (XEP-0045 §7.4) reflected to the
+    /// gateway's listener: from the occupant (`room@service/nick`) to the room's bare JID, so the router can
+    /// carry it across the room's bridges. Fails like [`MessageMapper::message_to_core_at`].
+    pub fn room_message_to_core(
+        &self,
+        stanza: &Element,
+        now: OffsetDateTime,
+    ) -> Result<Message, MapError> {
+        if stanza.attr("type") == Some("error") {
+            let error = error_of(stanza).unwrap_or_else(|| {
+                DeliveryError::new(ErrorKind::ServiceUnavailable, "error stanza")
+            });
+            return Err(MapError::ErrorStanza(error));
+        }
+        let occupant = sender(stanza)?;
+        let room = Address::Xmpp(occupant.bare());
+        build_message(stanza, Address::Xmpp(occupant), room, now)
+    }
+}
+
+/// The core message for `stanza` from `from` to `to` (see [`MessageMapper::message_to_core_at`]).
+fn build_message(
+    stanza: &Element,
+    from: Address,
+    to: Address,
+    now: OffsetDateTime,
+) -> Result<Message, MapError> {
+    let kind = kind_of(stanza.attr("type"));
+    let stanza_lang = stanza.attr_ns("lang", NS_XML);
+    let body = pick_body(stanza, stanza_lang);
+    let subjects: Vec<_> = children(stanza, "subject", NS_COMPONENT)
+        .map(|subject| (subject.text(), language(subject, stanza_lang)))
+        .collect();
+    let links: Vec<Link> = children(stanza, "x", ns::OOB).filter_map(link_of).collect();
+    let Some((text, lang)) =
+        body.or_else(|| (!subjects.is_empty() || !links.is_empty()).then(|| (String::new(), None)))
+    else {
+        return Err(empty_reason(stanza));
+    };
+    let (action, text) = match text.strip_prefix(ME) {
+        Some(rest) => (true, rest.to_owned()),
+        None => (false, text),
+    };
+    let mut content = MimePart::text_plain(&text);
+    if let Some(lang) = lang {
+        content = content
+            .with_header("Content-Language", lang.as_str())
+            .expect("a language tag is a valid MIME header value");
+    }
+    let sent = delay_of(stanza).unwrap_or(now);
+    let mut cpim = CpimMessage::new(name_addr(&from), name_addr(&to), content);
+    if let Ok(sent) = CpimDateTime::new(sent).or_else(|_| CpimDateTime::new(now)) {
+        cpim = cpim.with_date_time(sent);
+    }
+    for (text, lang) in subjects {
+        cpim = cpim.with_subject(text, lang);
+    }
+    let mut meta = MessageMeta::new(kind);
+    meta.source_id = source_id(stanza);
+    meta.thread = children(stanza, "thread", NS_COMPONENT)
+        .map(Element::text)
+        .find(|thread| !thread.is_empty());
+    meta.in_reply_to = id_of(stanza, "reply", ns::REPLY);
+    meta.correction_of = id_of(stanza, "replace", ns::CORRECT);
+    meta.action = action;
+    meta.wants_receipt = stanza.child("request", ns::RECEIPTS).is_some();
+    meta.links = links;
+    Ok(Message { cpim, meta })
+}
+
+impl MessageMapper {
     /// The stanza that delivers `message` to the XMPP user `recipient`.
     ///
     /// Its `from` is the JID standing for the sender under the gateway's domains
