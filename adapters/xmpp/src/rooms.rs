@@ -2,7 +2,7 @@
 //! listener occupant, and every remote person who speaks in it with an occupant of their own, from their
 //! transport JID, so an IRC user appears in the room under their own nick rather than behind a bot prefix.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use switchboard_core::address::{Address, IrcTarget, XmppAddress};
 use switchboard_core::room::{Affiliation, Role, RoomChange, RoomEvent};
@@ -35,8 +35,9 @@ pub(crate) enum RoomInbound {
 pub(crate) struct Rooms {
     main_domain: String,
     listener_nick: String,
-    /// Bare room JID -> nicks of our puppets in it.
-    rooms: HashMap<String, HashSet<String>>,
+    /// Bare room JID -> our puppets in it: nick -> the occupant's real JID (which keeps the nick it joined
+    /// with in its transport JID, even after a nick change).
+    rooms: HashMap<String, HashMap<String, String>>,
 }
 
 impl Rooms {
@@ -46,7 +47,7 @@ impl Rooms {
             listener_nick: listener_nick.to_owned(),
             rooms: rooms
                 .iter()
-                .map(|room| (room.bare().jid().to_string(), HashSet::new()))
+                .map(|room| (room.bare().jid().to_string(), HashMap::new()))
                 .collect(),
         }
     }
@@ -87,13 +88,81 @@ impl Rooms {
         let puppet = format!("{sender}/{PUPPET_RESOURCE}");
         let mut out = Vec::with_capacity(2);
         let puppets = self.rooms.entry(room.clone()).or_default();
-        if puppets.insert(nick.to_owned()) {
-            out.push(join(&puppet, &room, nick));
-        }
+        let puppet = match puppets.get(nick) {
+            Some(joined) => joined.clone(),
+            None => {
+                puppets.insert(nick.to_owned(), puppet.clone());
+                out.push(join(&puppet, &room, nick));
+                puppet
+            }
+        };
         message.set_attr("from", puppet);
         message.set_attr("to", room);
         message.set_attr("type", "groupchat");
         out.push(message);
+        out
+    }
+
+    /// The stanzas that show a remote room's `event` in the bridged `room`, through the occupant of the person
+    /// whose transport JID is `person`: a join becomes the puppet's join, a part, kick or ban its leaving
+    /// (XEP-0045 §7.14), a nick change a presence to the new nick (§7.6), a topic a subject change (§8.1).
+    pub(crate) fn event_stanzas(
+        &mut self,
+        room: &XmppAddress,
+        event: &RoomEvent,
+        person: &str,
+    ) -> Vec<Element> {
+        let room = room.bare().jid().to_string();
+        let fresh = format!("{person}/{PUPPET_RESOURCE}");
+        let puppets = self.rooms.entry(room.clone()).or_default();
+        let mut out = Vec::new();
+        let puppet = puppets.get(&event.nick).cloned().unwrap_or(fresh);
+        let ensure_joined = |out: &mut Vec<Element>, puppets: &mut HashMap<String, String>| {
+            if !puppets.contains_key(&event.nick) {
+                puppets.insert(event.nick.clone(), puppet.clone());
+                out.push(join(&puppet, &room, &event.nick));
+            }
+        };
+        match &event.change {
+            RoomChange::Joined { .. } | RoomChange::Privileges { .. } => {
+                ensure_joined(&mut out, puppets)
+            }
+            RoomChange::Left { reason }
+            | RoomChange::Kicked { reason, .. }
+            | RoomChange::Banned { reason, .. } => {
+                if puppets.remove(&event.nick).is_some() {
+                    let mut leave = Element::new("presence", NS_COMPONENT)
+                        .with_attr("from", puppet.clone())
+                        .with_attr("to", format!("{room}/{}", event.nick))
+                        .with_attr("type", "unavailable");
+                    if let Some(reason) = reason.as_deref().filter(|r| !r.is_empty()) {
+                        leave = leave
+                            .with_child(Element::new("status", NS_COMPONENT).with_text(reason));
+                    }
+                    out.push(leave);
+                }
+            }
+            RoomChange::NickChanged { new_nick } => {
+                if let Some(joined) = puppets.remove(&event.nick) {
+                    puppets.insert(new_nick.clone(), joined.clone());
+                    out.push(
+                        Element::new("presence", NS_COMPONENT)
+                            .with_attr("from", joined)
+                            .with_attr("to", format!("{room}/{new_nick}")),
+                    );
+                }
+            }
+            RoomChange::Topic { text } => {
+                ensure_joined(&mut out, puppets);
+                out.push(
+                    Element::new("message", NS_COMPONENT)
+                        .with_attr("from", puppet.clone())
+                        .with_attr("to", room.clone())
+                        .with_attr("type", "groupchat")
+                        .with_child(Element::new("subject", NS_COMPONENT).with_text(text.clone())),
+                );
+            }
+        }
         out
     }
 
@@ -108,7 +177,7 @@ impl Rooms {
             return Some(RoomInbound::Ignore);
         }
         let nick = from.resource().unwrap_or_default();
-        if nick == self.listener_nick || puppets.contains(nick) {
+        if nick == self.listener_nick || puppets.contains_key(nick) {
             return Some(RoomInbound::Ignore);
         }
         match stanza.name.as_str() {

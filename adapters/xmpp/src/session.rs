@@ -5,11 +5,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use switchboard_core::adapter::AdapterContext;
-use switchboard_core::address::{Address, XmppAddress};
+use switchboard_core::address::{Address, IrcAddress, XmppAddress};
 use switchboard_core::envelope::{
     DeliveryError, DeliveryOutcome, DeliveryStatus, Envelope, EnvelopeId, ErrorKind, Payload,
 };
 use switchboard_core::message::Message;
+use switchboard_core::room::RoomEvent;
 use switchboard_core::store::SharedStore;
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
@@ -114,8 +115,8 @@ impl Session {
                 self.send_to_domain(from.domain(), stanza, None).await;
             }
             Payload::Room(event) => {
-                // Rooms at the component (XEP-0045) are not built yet; say so rather than drop quietly.
-                warn!(room = %event.room, "Room event for XMPP not delivered: rooms are not supported yet");
+                self.show_room_event(envelope.recipient.as_ref(), &event)
+                    .await
             }
         }
     }
@@ -282,6 +283,35 @@ impl Session {
                 Err(error) => debug!(error = %error, "Presence not mapped"),
             },
             other => debug!(element = other, "Unknown top-level element ignored"),
+        }
+    }
+
+    /// Shows an event of a remote room in the bridged MUC it is for.
+    async fn show_room_event(&mut self, recipient: Option<&Address>, event: &RoomEvent) {
+        let Some(Address::Xmpp(room)) =
+            recipient.filter(|r| matches!(r, Address::Xmpp(x) if self.rooms.is_bridged(x)))
+        else {
+            // Rooms presented at the component (transport mode) are not built yet; say so, never drop quietly.
+            warn!(room = %event.room, "Room event not shown: its XMPP room is not a bridged MUC");
+            return;
+        };
+        let person = event.real_address.clone().or_else(|| match &event.room {
+            Address::Irc(channel) => IrcAddress::nick(channel.network(), &event.nick)
+                .ok()
+                .map(Address::Irc),
+            _ => None,
+        });
+        let Some(person) = person.and_then(|p| self.config.domains.to_jid(&p)) else {
+            warn!(room = %event.room, nick = %event.nick, "Room event not shown: no JID for the person");
+            return;
+        };
+        let room = room.clone();
+        let stanzas = self
+            .rooms
+            .event_stanzas(&room, event, &person.bare().jid().to_string());
+        let domain = self.main_domain.clone();
+        for stanza in stanzas {
+            self.send_to_domain(&domain, stanza, None).await;
         }
     }
 

@@ -511,6 +511,64 @@ async fn a_bridged_muc_shows_each_irc_person_as_their_own_occupant_and_carries_m
             .count()
     });
     assert_eq!(carol_joins, 1, "carol joined once");
+
+    // IRC room events: dave joins, changes nick, leaves with a reason.
+    use switchboard_core::envelope::{Envelope, EnvelopeId};
+    use switchboard_core::room::{Affiliation, Role, RoomChange, RoomEvent};
+    let irc_event = |nick: &str, change: RoomChange| RoomEvent {
+        room: addr("irc://libera/%23dev"),
+        nick: nick.to_owned(),
+        real_address: None,
+        change,
+    };
+    let events = [
+        irc_event(
+            "dave",
+            RoomChange::Joined {
+                role: Role::Participant,
+                affiliation: Affiliation::None,
+            },
+        ),
+        irc_event(
+            "dave",
+            RoomChange::NickChanged {
+                new_nick: "david".into(),
+            },
+        ),
+        irc_event(
+            "david",
+            RoomChange::Left {
+                reason: Some("bye now".into()),
+            },
+        ),
+    ];
+    for (n, event) in events.into_iter().enumerate() {
+        irc_handle
+            .inject(Envelope::new(
+                EnvelopeId(1000 + n as u64),
+                Payload::Room(Box::new(event)),
+            ))
+            .await;
+    }
+    tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| {
+            r.event == "presence" && r.from == format!("{room}/dave") && r.kind != "unavailable"
+        })
+    })
+    .expect("dave joined");
+    tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| {
+            r.event == "presence" && r.from == format!("{room}/dave") && r.xml.contains("303")
+        })
+    })
+    .expect("dave's nick change shows as status 303");
+    let left = tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| {
+            r.event == "presence" && r.from == format!("{room}/david") && r.kind == "unavailable"
+        })
+    })
+    .expect("david left");
+    assert!(left.xml.contains("bye now"), "{}", left.xml);
     drop(alice);
     gateway.shutdown().await;
 }
