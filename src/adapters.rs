@@ -34,6 +34,7 @@ pub(crate) fn build(config: &bridge_config::Config) -> anyhow::Result<Vec<Arc<dy
             Secret::new(xmpp.secret.expose()),
             domains,
         );
+        settings.admins = xmpp.admins.clone();
         // Every xmpp: endpoint of a bridge is an existing MUC the component joins.
         settings.rooms = config
             .bridges

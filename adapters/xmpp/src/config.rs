@@ -39,6 +39,8 @@ pub struct XmppAdapterConfig {
     pub rooms: Vec<XmppAddress>,
     /// The listener occupant's nick in those rooms.
     pub room_nick: String,
+    /// Who may run the admin ad-hoc commands (`[xmpp] admins`).
+    pub admins: Vec<XmppAddress>,
 }
 
 impl XmppAdapterConfig {
@@ -72,6 +74,7 @@ impl XmppAdapterConfig {
             name: "Switchboard".to_owned(),
             rooms: Vec::new(),
             room_nick: "switchboard".to_owned(),
+            admins: Vec::new(),
         }
     }
 }

@@ -15,6 +15,7 @@ use switchboard_core::store::SharedStore;
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
+use crate::commands;
 use crate::component::{LinkEvent, Outgoing};
 use crate::config::XmppAdapterConfig;
 use crate::ids;
@@ -248,6 +249,28 @@ impl Session {
             return;
         }
         match stanza.name.as_str() {
+            "iq" if commands::is_command_iq(&stanza) => {
+                let admin = commands::is_admin(stanza.attr("from"), &self.config.admins);
+                let answer = commands::answer(&stanza, &self.main_domain, admin, || {
+                    commands::StatusReport {
+                        links: self
+                            .link_up
+                            .iter()
+                            .map(|(d, up)| (d.clone(), *up))
+                            .collect(),
+                        waiting: self.to_xmpp.len(),
+                        rooms: self
+                            .config
+                            .rooms
+                            .iter()
+                            .map(|r| r.jid().to_string())
+                            .collect(),
+                    }
+                });
+                if let Some(answer) = answer {
+                    self.send_to_domain(&domain, answer, None).await;
+                }
+            }
             "iq" => {
                 if let Some(answer) = map::answer_iq(&stanza, &self.info, &self.config.domains) {
                     self.send_to_domain(&domain, answer, None).await;

@@ -24,3 +24,5 @@ pub const DISCO_ITEMS: &str = "http://jabber.org/protocol/disco#items";
 pub const VERSION: &str = "jabber:iq:version";
 /// XMPP ping (XEP-0199 §3).
 pub const PING: &str = "urn:xmpp:ping";
+/// XEP-0050 Ad-Hoc Commands.
+pub const COMMANDS: &str = "http://jabber.org/protocol/commands";

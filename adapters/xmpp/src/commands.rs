@@ -1,0 +1,122 @@
+//! XEP-0050 ad-hoc commands at the gateway's main domain. For admins (`[xmpp] admins`): `status`, the
+//! component links, what waits for the XMPP server, the bridged rooms.
+
+use switchboard_core::address::XmppAddress;
+
+use crate::map::error_reply;
+use crate::proto::{Element, NS_COMPONENT};
+use switchboard_core::envelope::ErrorKind;
+
+/// XEP-0050 §2.
+pub(crate) const NS_COMMANDS: &str = "http://jabber.org/protocol/commands";
+const NS_DISCO_ITEMS: &str = "http://jabber.org/protocol/disco#items";
+/// The node of the status command.
+const STATUS: &str = "status";
+
+/// What the status command reports, gathered by the session.
+#[derive(Debug)]
+pub(crate) struct StatusReport {
+    pub(crate) links: Vec<(String, bool)>,
+    pub(crate) waiting: usize,
+    pub(crate) rooms: Vec<String>,
+}
+
+/// Whether `iq` is for the commands: a disco#items on the commands node (XEP-0050 §2.2) or a command
+/// execution (§2.3).
+pub(crate) fn is_command_iq(iq: &Element) -> bool {
+    iq.name == "iq"
+        && (iq.child("command", NS_COMMANDS).is_some()
+            || iq
+                .child("query", NS_DISCO_ITEMS)
+                .is_some_and(|q| q.attr("node") == Some(NS_COMMANDS)))
+}
+
+/// The answer to a command iq from `from`, who may run admin commands when `is_admin`; `status` is called
+/// only when the status command runs.
+pub(crate) fn answer(
+    iq: &Element,
+    main_domain: &str,
+    is_admin: bool,
+    status: impl FnOnce() -> StatusReport,
+) -> Option<Element> {
+    let from = iq.attr("from")?;
+    let result = |child: Element| {
+        Element::new("iq", NS_COMPONENT)
+            .with_attr("type", "result")
+            .with_attr("id", iq.attr("id").unwrap_or_default())
+            .with_attr("from", iq.attr("to").unwrap_or(main_domain))
+            .with_attr("to", from)
+            .with_child(child)
+    };
+    if iq.child("query", NS_DISCO_ITEMS).is_some() {
+        let mut items = Element::new("query", NS_DISCO_ITEMS).with_attr("node", NS_COMMANDS);
+        if is_admin {
+            items = items.with_child(
+                Element::new("item", NS_DISCO_ITEMS)
+                    .with_attr("jid", main_domain)
+                    .with_attr("node", STATUS)
+                    .with_attr("name", "Gateway status"),
+            );
+        }
+        return Some(result(items));
+    }
+    let command = iq.child("command", NS_COMMANDS)?;
+    if iq.attr("type") != Some("set") {
+        return error_reply(
+            iq,
+            ErrorKind::BadRequest,
+            "commands are executed with an iq of type set",
+        );
+    }
+    if command.attr("node") != Some(STATUS) {
+        return error_reply(iq, ErrorKind::ItemNotFound, "no such command");
+    }
+    if !is_admin {
+        return error_reply(
+            iq,
+            ErrorKind::Forbidden,
+            "only the gateway's admins may run this command",
+        );
+    }
+    let mut report = status();
+    report.links.sort();
+    let mut lines = Vec::new();
+    for (domain, up) in &report.links {
+        lines.push(format!(
+            "{domain}: {}",
+            if *up { "connected" } else { "disconnected" }
+        ));
+    }
+    lines.push(format!(
+        "messages waiting for the XMPP server: {}",
+        report.waiting
+    ));
+    lines.push(format!(
+        "bridged rooms: {}",
+        if report.rooms.is_empty() {
+            "none".to_owned()
+        } else {
+            report.rooms.join(", ")
+        }
+    ));
+    Some(result(
+        Element::new("command", NS_COMMANDS)
+            .with_attr("node", STATUS)
+            .with_attr("status", "completed")
+            .with_attr("sessionid", iq.attr("id").unwrap_or("status"))
+            .with_child(
+                Element::new("note", NS_COMMANDS)
+                    .with_attr("type", "info")
+                    .with_text(lines.join("\n")),
+            ),
+    ))
+}
+
+/// Whether `from` is one of `admins` (compared as bare JIDs).
+pub(crate) fn is_admin(from: Option<&str>, admins: &[XmppAddress]) -> bool {
+    let Some(from) = from.and_then(|f| XmppAddress::from_jid_str(f).ok()) else {
+        return false;
+    };
+    let bare = from.bare();
+    admins.iter().any(|admin| admin.bare() == bare)
+}
