@@ -189,18 +189,33 @@ impl Session {
 
     /// Answers a report about a message that came from XMPP: a failure becomes an error stanza to its sender.
     async fn on_status(&mut self, status: DeliveryStatus) {
-        let DeliveryOutcome::Failed(error) = &status.outcome else {
-            return;
+        let reply = match &status.outcome {
+            DeliveryOutcome::Accepted => return,
+            // Delivered comes back only when the sender asked for a receipt (XEP-0184 §5).
+            DeliveryOutcome::Delivered => {
+                self.from_xmpp
+                    .remove(&status.about.0)
+                    .and_then(|remembered| {
+                        map::receipt(&remembered.stanza).map(|r| (remembered.domain, r))
+                    })
+            }
+            DeliveryOutcome::Failed(error) => {
+                self.from_xmpp
+                    .remove(&status.about.0)
+                    .and_then(|remembered| {
+                        map::error_reply(&remembered.stanza, error.kind, &error.text)
+                            .map(|r| (remembered.domain, r))
+                    })
+            }
         };
-        let Some(remembered) = self.from_xmpp.remove(&status.about.0) else {
-            debug!(
+        match reply {
+            Some((domain, reply)) => {
+                self.send_to_domain(&domain, reply, None).await;
+            }
+            None => debug!(
                 about = status.about.0,
-                "Failure for a message no longer remembered"
-            );
-            return;
-        };
-        if let Some(reply) = map::error_reply(&remembered.stanza, error.kind, &error.text) {
-            self.send_to_domain(&remembered.domain, reply, None).await;
+                "Status for a message no longer remembered"
+            ),
         }
     }
 

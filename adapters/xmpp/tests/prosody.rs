@@ -226,3 +226,36 @@ async fn subscribing_to_the_gateway_and_to_a_contact_is_approved() {
     drop(alice);
     gateway.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipt_request_is_answered_once_the_far_side_has_the_message() {
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let gateway = start_gateway(&prosody).await;
+    let mut alice = tokio::task::block_in_place(|| {
+        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
+    })
+    .expect("alice logs in");
+    tokio::task::block_in_place(|| {
+        alice.send_raw(
+            "<message type='chat' to='bob%libera@gw.localhost' id='rcpt-1'><body>did you get this?</body>\
+             <request xmlns='urn:xmpp:receipts'/></message>",
+        )
+    })
+    .expect("send");
+    irc_got(&gateway.irc, "did you get this?").await;
+    let receipt = tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| {
+            r.event == "message" && r.xml.contains("urn:xmpp:receipts")
+        })
+    })
+    .expect("a receipt comes back");
+    assert!(receipt.xml.contains("received"), "{}", receipt.xml);
+    assert!(receipt.xml.contains("rcpt-1"), "{}", receipt.xml);
+    assert!(
+        receipt.from.starts_with("bob%libera@gw.localhost"),
+        "{}",
+        receipt.from
+    );
+    drop(alice);
+    gateway.running.shutdown().await;
+}
