@@ -13,6 +13,7 @@ mod ids;
 mod link;
 pub mod map;
 pub mod proto;
+mod registration;
 mod rooms;
 mod session;
 pub mod transport;

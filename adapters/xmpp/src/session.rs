@@ -11,9 +11,9 @@ use switchboard_core::envelope::{
 };
 use switchboard_core::message::Message;
 use switchboard_core::room::RoomEvent;
-use switchboard_core::store::SharedStore;
+use switchboard_core::store::{Registration, SharedStore, StoreError};
 use tokio::sync::mpsc;
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 use crate::commands;
 use crate::component::{LinkEvent, Outgoing};
@@ -21,6 +21,7 @@ use crate::config::XmppAdapterConfig;
 use crate::ids;
 use crate::map::{self, MapError, MessageMapper, ServiceInfo};
 use crate::proto::Element;
+use crate::registration;
 use crate::rooms::{self, RoomInbound, Rooms};
 
 /// How many messages from XMPP are remembered so that a failure reported later can be answered with an error
@@ -264,6 +265,9 @@ impl Session {
             return;
         }
         match stanza.name.as_str() {
+            "iq" if registration::is_register_iq(&stanza) => {
+                self.on_register(&domain, &stanza).await
+            }
             "iq" if commands::is_command_iq(&stanza) => {
                 let admin = commands::is_admin(stanza.attr("from"), &self.config.admins);
                 let answer = commands::answer(&stanza, &self.main_domain, admin, || {
@@ -321,6 +325,94 @@ impl Session {
                 Err(error) => debug!(error = %error, "Presence not mapped"),
             },
             other => debug!(element = other, "Unknown top-level element ignored"),
+        }
+    }
+
+    /// XEP-0077 registration with the gateway domain the iq is addressed to; the store keeps it per user and
+    /// domain.
+    async fn on_register(&mut self, domain: &str, iq: &Element) {
+        let Some(user) = iq
+            .attr("from")
+            .and_then(|from| XmppAddress::from_jid_str(from).ok())
+            .map(|from| from.bare().jid().to_string())
+        else {
+            return;
+        };
+        if iq.attr("to").is_some_and(|to| to != domain) {
+            if let Some(reply) = map::error_reply(
+                iq,
+                ErrorKind::BadRequest,
+                "register with the gateway domain itself",
+            ) {
+                self.send_to_domain(domain, reply, None).await;
+            }
+            return;
+        }
+        let network = self
+            .config
+            .domains
+            .network_of(domain)
+            .map(|n| format!("{n:?}").to_uppercase())
+            .unwrap_or_else(|| domain.to_owned());
+        let replies = match registration::parse(iq) {
+            Err(reason) => map::error_reply(iq, ErrorKind::BadRequest, reason)
+                .into_iter()
+                .collect(),
+            Ok(registration::Request::Form) => match self.store.registration(&user, domain) {
+                Ok(current) => vec![registration::form(iq, &network, current.as_ref())],
+                Err(error) => internal_error(iq, &error),
+            },
+            Ok(registration::Request::Submit {
+                username,
+                password,
+                nick,
+            }) => {
+                let mut record = self
+                    .store
+                    .registration(&user, domain)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| Registration {
+                        user: user.clone(),
+                        network: domain.to_owned(),
+                        legacy_username: None,
+                        legacy_password: None,
+                        settings: Default::default(),
+                    });
+                let first = record.legacy_username.is_none() && record.settings.is_empty();
+                record.legacy_username = username.or(record.legacy_username);
+                record.legacy_password = password.or(record.legacy_password);
+                if let Some(nick) = nick {
+                    record.settings.insert("nick".to_owned(), nick);
+                }
+                match self.store.put_registration(&record) {
+                    Ok(()) => {
+                        info!(user = %user, domain, "User registered with the gateway");
+                        let mut replies = vec![registration::result(iq)];
+                        if first {
+                            replies.push(registration::presence("subscribe", domain, &user));
+                        }
+                        replies
+                    }
+                    Err(error) => internal_error(iq, &error),
+                }
+            }
+            Ok(registration::Request::Remove) => {
+                match self.store.remove_registration(&user, domain) {
+                    Ok(_) => {
+                        info!(user = %user, domain, "User removed their registration");
+                        vec![
+                            registration::result(iq),
+                            registration::presence("unsubscribe", domain, &user),
+                            registration::presence("unsubscribed", domain, &user),
+                        ]
+                    }
+                    Err(error) => internal_error(iq, &error),
+                }
+            }
+        };
+        for reply in replies {
+            self.send_to_domain(domain, reply, None).await;
         }
     }
 
@@ -455,4 +547,16 @@ impl Session {
         };
         link.send(Outgoing { stanza, token }).is_ok()
     }
+}
+
+/// An internal-server-error answer for a store failure (logged, not shown in detail to the user).
+fn internal_error(iq: &Element, error: &StoreError) -> Vec<Element> {
+    warn!(error = %error, "Registration store failed");
+    map::error_reply(
+        iq,
+        ErrorKind::InternalServerError,
+        "the gateway could not store the registration",
+    )
+    .into_iter()
+    .collect()
 }

@@ -26,3 +26,5 @@ pub const VERSION: &str = "jabber:iq:version";
 pub const PING: &str = "urn:xmpp:ping";
 /// XEP-0050 Ad-Hoc Commands.
 pub const COMMANDS: &str = "http://jabber.org/protocol/commands";
+/// XEP-0077 In-Band Registration.
+pub const REGISTER: &str = "jabber:iq:register";

@@ -1,0 +1,92 @@
+//! XEP-0077 / XEP-0100 registration with the transport, by a real user on a real Prosody.
+
+mod support;
+
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_registers_updates_and_removes_the_registration() {
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let gateway = start_gateway(&prosody).await;
+    let mut alice = tokio::task::block_in_place(|| {
+        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
+    })
+    .expect("alice logs in");
+    let ask = |id: &str| {
+        format!(
+            "<iq type='get' id='{id}' to='gw.localhost'><query xmlns='jabber:iq:register'/></iq>"
+        )
+    };
+
+    tokio::task::block_in_place(|| alice.send_raw(&ask("form-1"))).expect("send");
+    let form = tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| r.event == "iq" && r.id == "form-1")
+    })
+    .expect("the form");
+    assert_eq!(form.kind, "result", "{}", form.xml);
+    assert!(form.xml.contains("jabber:x:data"), "{}", form.xml);
+    assert!(
+        !form.xml.contains("registered"),
+        "not registered yet: {}",
+        form.xml
+    );
+
+    tokio::task::block_in_place(|| {
+        alice.send_raw(
+            "<iq type='set' id='reg-1' to='gw.localhost'><query xmlns='jabber:iq:register'>\
+             <username>alice-irc</username><password>hunter2</password><nick>ally</nick></query></iq>",
+        )
+    })
+    .expect("send");
+    let done = tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| r.event == "iq" && r.id == "reg-1")
+    })
+    .expect("registered");
+    assert_eq!(done.kind, "result", "{}", done.xml);
+    // XEP-0100 §4.1.1: the gateway asks to see the user's presence, so it appears in the roster.
+    tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| {
+            r.event == "presence" && r.kind == "subscribe" && r.from == "gw.localhost"
+        })
+    })
+    .expect("the gateway subscribes");
+
+    tokio::task::block_in_place(|| alice.send_raw(&ask("form-2"))).expect("send");
+    let again = tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| r.event == "iq" && r.id == "form-2")
+    })
+    .expect("the form again");
+    assert!(again.xml.contains("registered"), "{}", again.xml);
+    assert!(again.xml.contains("alice-irc"), "{}", again.xml);
+    assert!(
+        !again.xml.contains("hunter2"),
+        "the password is never echoed: {}",
+        again.xml
+    );
+
+    tokio::task::block_in_place(|| {
+        alice.send_raw(
+            "<iq type='set' id='unreg-1' to='gw.localhost'><query xmlns='jabber:iq:register'><remove/></query></iq>",
+        )
+    })
+    .expect("send");
+    let removed = tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| r.event == "iq" && r.id == "unreg-1")
+    })
+    .expect("removed");
+    assert_eq!(removed.kind, "result", "{}", removed.xml);
+    tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| {
+            r.event == "presence" && r.kind == "unsubscribe" && r.from == "gw.localhost"
+        })
+    })
+    .expect("the gateway unsubscribes");
+    tokio::task::block_in_place(|| alice.send_raw(&ask("form-3"))).expect("send");
+    let after = tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| r.event == "iq" && r.id == "form-3")
+    })
+    .expect("the form after removal");
+    assert!(!after.xml.contains("registered"), "{}", after.xml);
+    drop(alice);
+    gateway.running.shutdown().await;
+}
