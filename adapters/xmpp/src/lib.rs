@@ -6,6 +6,7 @@
 //! - [`XmppAdapter`] runs one component connection per domain against the XMPP server.
 #![forbid(unsafe_code)]
 
+mod address_prompt;
 mod commands;
 mod component;
 mod config;

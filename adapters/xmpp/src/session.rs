@@ -15,6 +15,7 @@ use switchboard_core::store::{Registration, SharedStore, StoreError};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
+use crate::address_prompt;
 use crate::commands;
 use crate::component::{LinkEvent, Outgoing};
 use crate::config::XmppAdapterConfig;
@@ -267,6 +268,11 @@ impl Session {
         match stanza.name.as_str() {
             "iq" if registration::is_register_iq(&stanza) => {
                 self.on_register(&domain, &stanza).await
+            }
+            "iq" if address_prompt::is_gateway_iq(&stanza) => {
+                if let Some(answer) = address_prompt::answer(&stanza, &self.config.domains) {
+                    self.send_to_domain(&domain, answer, None).await;
+                }
             }
             "iq" if commands::is_command_iq(&stanza) => {
                 let admin = commands::is_admin(stanza.attr("from"), &self.config.admins);

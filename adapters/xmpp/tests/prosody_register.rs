@@ -90,3 +90,49 @@ async fn a_user_registers_updates_and_removes_the_registration() {
     drop(alice);
     gateway.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_translates_a_typed_legacy_address_into_a_jid() {
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let gateway = start_gateway(&prosody).await;
+    let mut alice = tokio::task::block_in_place(|| {
+        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
+    })
+    .expect("alice logs in");
+    tokio::task::block_in_place(|| {
+        alice.send_raw(
+            "<iq type='get' id='gw-1' to='gw.localhost'><query xmlns='jabber:iq:gateway'/></iq>",
+        )
+    })
+    .expect("send");
+    let prompt =
+        tokio::task::block_in_place(|| alice.wait_for(WAIT, |r| r.event == "iq" && r.id == "gw-1"))
+            .expect("the prompt");
+    assert!(prompt.xml.contains("nick%network"), "{}", prompt.xml);
+    tokio::task::block_in_place(|| {
+        alice.send_raw(
+            "<iq type='set' id='gw-2' to='gw.localhost'><query xmlns='jabber:iq:gateway'>\
+             <prompt>Bob%libera</prompt></query></iq>",
+        )
+    })
+    .expect("send");
+    let jid =
+        tokio::task::block_in_place(|| alice.wait_for(WAIT, |r| r.event == "iq" && r.id == "gw-2"))
+            .expect("the jid");
+    assert_eq!(jid.kind, "result", "{}", jid.xml);
+    assert!(jid.xml.contains("bob%libera@gw.localhost"), "{}", jid.xml);
+    tokio::task::block_in_place(|| {
+        alice.send_raw(
+            "<iq type='set' id='gw-3' to='gw.localhost'><query xmlns='jabber:iq:gateway'>\
+             <prompt>no network here</prompt></query></iq>",
+        )
+    })
+    .expect("send");
+    let refused =
+        tokio::task::block_in_place(|| alice.wait_for(WAIT, |r| r.event == "iq" && r.id == "gw-3"))
+            .expect("the refusal");
+    assert_eq!(refused.kind, "error", "{}", refused.xml);
+    assert!(refused.xml.contains("bad-request"), "{}", refused.xml);
+    drop(alice);
+    gateway.running.shutdown().await;
+}

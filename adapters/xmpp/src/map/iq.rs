@@ -10,8 +10,9 @@ use crate::transport::{LegacyNetwork, TransportDomains};
 
 /// The features every domain advertises (XEP-0030 §3.1): the namespaces [`answer_iq`] answers, then those
 /// the message mapping carries (XEP-0184 receipts, XEP-0308 corrections, XEP-0066 links).
-pub const FEATURES: [&str; 9] = [
+pub const FEATURES: [&str; 10] = [
     ns::COMMANDS,
+    ns::GATEWAY,
     ns::REGISTER,
     ns::DISCO_INFO,
     ns::DISCO_ITEMS,
@@ -255,7 +256,8 @@ mod tests {
                 "<iq xmlns='jabber:component:accept' from='{domain}' to='juliet@example.com/balcony' \
                  id='q1' type='result'><query xmlns='http://jabber.org/protocol/disco#info'><identity \
                  category='{category}' type='{kind}' name='{name}'/><feature \
-                 var='http://jabber.org/protocol/commands'/><feature var='jabber:iq:register'/><feature \
+                 var='http://jabber.org/protocol/commands'/><feature var='jabber:iq:gateway'/><feature \
+                 var='jabber:iq:register'/><feature \
                  var='http://jabber.org/protocol/disco#info'/><feature \
                  var='http://jabber.org/protocol/disco#items'/><feature var='urn:xmpp:ping'/><feature \
                  var='jabber:iq:version'/><feature var='urn:xmpp:receipts'/><feature \

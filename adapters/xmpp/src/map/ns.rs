@@ -28,3 +28,5 @@ pub const PING: &str = "urn:xmpp:ping";
 pub const COMMANDS: &str = "http://jabber.org/protocol/commands";
 /// XEP-0077 In-Band Registration.
 pub const REGISTER: &str = "jabber:iq:register";
+/// XEP-0100 §6 address translation.
+pub const GATEWAY: &str = "jabber:iq:gateway";
