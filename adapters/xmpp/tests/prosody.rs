@@ -30,10 +30,7 @@ async fn the_handshake_succeeds_with_the_right_secret_and_fails_clearly_with_a_w
 async fn messages_cross_both_ways_with_the_right_addresses_and_bytes() {
     let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
     let gateway = start_gateway(&prosody).await;
-    let mut alice = tokio::task::block_in_place(|| {
-        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
-    })
-    .expect("alice logs in");
+    let mut alice = login(&prosody, "alice@localhost/test", "alice-pass");
 
     // XMPP -> legacy: the transport address names the IRC nick and network.
     let text = "héllo 🎉 你好 Привет <b>&amp;</b>";
@@ -75,10 +72,7 @@ async fn messages_cross_both_ways_with_the_right_addresses_and_bytes() {
 async fn an_undeliverable_message_comes_back_as_an_xmpp_error() {
     let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
     let gateway = start_gateway(&prosody).await;
-    let mut alice = tokio::task::block_in_place(|| {
-        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
-    })
-    .expect("alice logs in");
+    let mut alice = login(&prosody, "alice@localhost/test", "alice-pass");
     tokio::task::block_in_place(|| alice.send("ghost%nowhere@gw.localhost", "anyone?", "lost-1"))
         .expect("send");
     let error = tokio::task::block_in_place(|| {
@@ -101,10 +95,7 @@ async fn an_undeliverable_message_comes_back_as_an_xmpp_error() {
 async fn disco_shows_a_gateway() {
     let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
     let gateway = start_gateway(&prosody).await;
-    let mut alice = tokio::task::block_in_place(|| {
-        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
-    })
-    .expect("alice logs in");
+    let mut alice = login(&prosody, "alice@localhost/test", "alice-pass");
     tokio::task::block_in_place(|| {
         alice.send_raw(
             "<iq type='get' id='disco-1' to='gw.localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>",
@@ -147,10 +138,7 @@ async fn messages_sent_while_prosody_restarts_are_delivered_after_it_is_back() {
     // Give the gateway a moment to flush its queue into the new stream before alice looks.
     tokio::time::sleep(Duration::from_millis(500)).await;
     // Alice was offline the whole time: Prosody's offline storage holds what the gateway delivered.
-    let mut alice = tokio::task::block_in_place(|| {
-        XmppUser::login(prosody.c2s_port, "alice@localhost/back", "alice-pass")
-    })
-    .expect("alice logs in");
+    let mut alice = login(&prosody, "alice@localhost/back", "alice-pass");
     for n in 0..5 {
         let text = format!("while down {n}");
         tokio::task::block_in_place(|| {
@@ -169,14 +157,8 @@ async fn a_correction_names_the_original_by_its_canonical_id_and_equal_ids_of_tw
 {
     let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
     let gateway = start_gateway(&prosody).await;
-    let mut alice = tokio::task::block_in_place(|| {
-        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
-    })
-    .expect("alice logs in");
-    let mut bob = tokio::task::block_in_place(|| {
-        XmppUser::login(prosody.c2s_port, "bob@localhost/test", "bob-pass")
-    })
-    .expect("bob logs in");
+    let mut alice = login(&prosody, "alice@localhost/test", "alice-pass");
+    let mut bob = login(&prosody, "bob@localhost/test", "bob-pass");
 
     tokio::task::block_in_place(|| alice.send("carol%libera@gw.localhost", "helo", "same-id"))
         .expect("send");
@@ -206,10 +188,7 @@ async fn a_correction_names_the_original_by_its_canonical_id_and_equal_ids_of_tw
 async fn subscribing_to_the_gateway_and_to_a_contact_is_approved() {
     let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
     let gateway = start_gateway(&prosody).await;
-    let mut alice = tokio::task::block_in_place(|| {
-        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
-    })
-    .expect("alice logs in");
+    let mut alice = login(&prosody, "alice@localhost/test", "alice-pass");
     for contact in ["gw.localhost", "bob%libera@gw.localhost"] {
         tokio::task::block_in_place(|| {
             alice.send_raw(&format!("<presence type='subscribe' to='{contact}'/>"))
@@ -231,10 +210,7 @@ async fn subscribing_to_the_gateway_and_to_a_contact_is_approved() {
 async fn a_receipt_request_is_answered_once_the_far_side_has_the_message() {
     let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
     let gateway = start_gateway(&prosody).await;
-    let mut alice = tokio::task::block_in_place(|| {
-        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
-    })
-    .expect("alice logs in");
+    let mut alice = login(&prosody, "alice@localhost/test", "alice-pass");
     tokio::task::block_in_place(|| {
         alice.send_raw(
             "<message type='chat' to='bob%libera@gw.localhost' id='rcpt-1'><body>did you get this?</body>\

@@ -22,21 +22,10 @@ async fn an_admin_gets_the_status_and_anyone_else_is_refused() {
     let list = "<iq type='get' id='list-1' to='gw.localhost'>\
                 <query xmlns='http://jabber.org/protocol/disco#items' node='http://jabber.org/protocol/commands'/></iq>";
 
-    let mut alice = tokio::task::block_in_place(|| {
-        XmppUser::login(prosody.c2s_port, "alice@localhost/admin", "alice-pass")
-    })
-    .expect("alice logs in");
-    tokio::task::block_in_place(|| alice.send_raw(list)).expect("send");
-    let items = tokio::task::block_in_place(|| {
-        alice.wait_for(WAIT, |r| r.event == "iq" && r.id == "list-1")
-    })
-    .expect("command list");
+    let mut alice = login(&prosody, "alice@localhost/admin", "alice-pass");
+    let items = ask(&mut alice, list, "list-1");
     assert!(items.xml.contains("node=\"status\""), "{}", items.xml);
-    tokio::task::block_in_place(|| alice.send_raw(execute)).expect("send");
-    let status = tokio::task::block_in_place(|| {
-        alice.wait_for(WAIT, |r| r.event == "iq" && r.id == "cmd-1")
-    })
-    .expect("status answer");
+    let status = ask(&mut alice, execute, "cmd-1");
     assert_eq!(status.kind, "result", "{}", status.xml);
     assert!(
         status.xml.contains("status=\"completed\""),
@@ -49,14 +38,8 @@ async fn an_admin_gets_the_status_and_anyone_else_is_refused() {
         status.xml
     );
 
-    let mut bob = tokio::task::block_in_place(|| {
-        XmppUser::login(prosody.c2s_port, "bob@localhost/x", "bob-pass")
-    })
-    .expect("bob logs in");
-    tokio::task::block_in_place(|| bob.send_raw(execute)).expect("send");
-    let refused =
-        tokio::task::block_in_place(|| bob.wait_for(WAIT, |r| r.event == "iq" && r.id == "cmd-1"))
-            .expect("refusal");
+    let mut bob = login(&prosody, "bob@localhost/x", "bob-pass");
+    let refused = ask(&mut bob, execute, "cmd-1");
     assert_eq!(refused.kind, "error", "{}", refused.xml);
     assert!(refused.xml.contains("forbidden"), "{}", refused.xml);
     drop((alice, bob));

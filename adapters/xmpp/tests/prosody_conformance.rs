@@ -62,14 +62,7 @@ impl switchboard_core::testing::ConformanceHarness for ProsodyHarness {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_xmpp_adapter_passes_the_conformance_suite() {
     let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
-    let alice = tokio::task::block_in_place(|| {
-        XmppUser::login(
-            prosody.c2s_port,
-            "alice@localhost/conformance",
-            "alice-pass",
-        )
-    })
-    .expect("alice logs in");
+    let alice = login(&prosody, "alice@localhost/conformance", "alice-pass");
     let dir = tempfile::tempdir().expect("temp dir");
     let store: SharedStore = Arc::new(SledStore::open(&dir.path().join("store")).expect("store"));
     let mut domains = TransportDomains::default();

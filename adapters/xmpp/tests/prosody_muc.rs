@@ -8,10 +8,7 @@ use support::*;
 async fn a_bridged_muc_shows_each_irc_person_as_their_own_occupant_and_carries_messages_back() {
     use switchboard_core::router::{Bridge, RoutingTable};
     let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
-    let mut alice = tokio::task::block_in_place(|| {
-        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
-    })
-    .expect("alice logs in");
+    let mut alice = login(&prosody, "alice@localhost/test", "alice-pass");
     let room = "dev@conference.localhost";
     tokio::task::block_in_place(|| {
         alice.send_raw(&format!(

@@ -8,21 +8,14 @@ use support::*;
 async fn a_user_registers_updates_and_removes_the_registration() {
     let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
     let gateway = start_gateway(&prosody).await;
-    let mut alice = tokio::task::block_in_place(|| {
-        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
-    })
-    .expect("alice logs in");
-    let ask = |id: &str| {
+    let mut alice = login(&prosody, "alice@localhost/test", "alice-pass");
+    let form_request = |id: &str| {
         format!(
             "<iq type='get' id='{id}' to='gw.localhost'><query xmlns='jabber:iq:register'/></iq>"
         )
     };
 
-    tokio::task::block_in_place(|| alice.send_raw(&ask("form-1"))).expect("send");
-    let form = tokio::task::block_in_place(|| {
-        alice.wait_for(WAIT, |r| r.event == "iq" && r.id == "form-1")
-    })
-    .expect("the form");
+    let form = ask(&mut alice, &form_request("form-1"), "form-1");
     assert_eq!(form.kind, "result", "{}", form.xml);
     assert!(form.xml.contains("jabber:x:data"), "{}", form.xml);
     assert!(
@@ -51,11 +44,7 @@ async fn a_user_registers_updates_and_removes_the_registration() {
     })
     .expect("the gateway subscribes");
 
-    tokio::task::block_in_place(|| alice.send_raw(&ask("form-2"))).expect("send");
-    let again = tokio::task::block_in_place(|| {
-        alice.wait_for(WAIT, |r| r.event == "iq" && r.id == "form-2")
-    })
-    .expect("the form again");
+    let again = ask(&mut alice, &form_request("form-2"), "form-2");
     assert!(again.xml.contains("registered"), "{}", again.xml);
     assert!(again.xml.contains("alice-irc"), "{}", again.xml);
     assert!(
@@ -81,11 +70,7 @@ async fn a_user_registers_updates_and_removes_the_registration() {
         })
     })
     .expect("the gateway unsubscribes");
-    tokio::task::block_in_place(|| alice.send_raw(&ask("form-3"))).expect("send");
-    let after = tokio::task::block_in_place(|| {
-        alice.wait_for(WAIT, |r| r.event == "iq" && r.id == "form-3")
-    })
-    .expect("the form after removal");
+    let after = ask(&mut alice, &form_request("form-3"), "form-3");
     assert!(!after.xml.contains("registered"), "{}", after.xml);
     drop(alice);
     gateway.running.shutdown().await;
@@ -95,10 +80,7 @@ async fn a_user_registers_updates_and_removes_the_registration() {
 async fn the_gateway_translates_a_typed_legacy_address_into_a_jid() {
     let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
     let gateway = start_gateway(&prosody).await;
-    let mut alice = tokio::task::block_in_place(|| {
-        XmppUser::login(prosody.c2s_port, "alice@localhost/test", "alice-pass")
-    })
-    .expect("alice logs in");
+    let mut alice = login(&prosody, "alice@localhost/test", "alice-pass");
     tokio::task::block_in_place(|| {
         alice.send_raw(
             "<iq type='get' id='gw-1' to='gw.localhost'><query xmlns='jabber:iq:gateway'/></iq>",

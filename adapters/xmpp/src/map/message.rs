@@ -110,12 +110,7 @@ impl MessageMapper {
         stanza: &Element,
         now: OffsetDateTime,
     ) -> Result<Message, MapError> {
-        if stanza.attr("type") == Some("error") {
-            let error = error_of(stanza).unwrap_or_else(|| {
-                DeliveryError::new(ErrorKind::ServiceUnavailable, "error stanza")
-            });
-            return Err(MapError::ErrorStanza(error));
-        }
+        refuse_error_stanza(stanza)?;
         let from = Address::Xmpp(sender(stanza)?);
         let to = recipient(stanza, &self.domains)?;
         build_message(stanza, from, to, now)
@@ -129,16 +124,21 @@ impl MessageMapper {
         stanza: &Element,
         now: OffsetDateTime,
     ) -> Result<Message, MapError> {
-        if stanza.attr("type") == Some("error") {
-            let error = error_of(stanza).unwrap_or_else(|| {
-                DeliveryError::new(ErrorKind::ServiceUnavailable, "error stanza")
-            });
-            return Err(MapError::ErrorStanza(error));
-        }
+        refuse_error_stanza(stanza)?;
         let occupant = sender(stanza)?;
         let room = Address::Xmpp(occupant.bare());
         build_message(stanza, Address::Xmpp(occupant), room, now)
     }
+}
+
+/// A type `error` message is a failure report, not a message to route.
+fn refuse_error_stanza(stanza: &Element) -> Result<(), MapError> {
+    if stanza.attr("type") == Some("error") {
+        let error = error_of(stanza)
+            .unwrap_or_else(|| DeliveryError::new(ErrorKind::ServiceUnavailable, "error stanza"));
+        return Err(MapError::ErrorStanza(error));
+    }
+    Ok(())
 }
 
 /// The core message for `stanza` from `from` to `to` (see [`MessageMapper::message_to_core_at`]).

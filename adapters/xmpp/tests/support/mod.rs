@@ -104,3 +104,22 @@ pub(crate) async fn irc_got(irc: &MemoryHandle, text: &str) -> (Message, Option<
     };
     (*message, envelope.recipient)
 }
+
+/// Logs `jid` in on the test Prosody (blocking the test's worker thread, as slixmpp runs beside it).
+pub(crate) fn login(prosody: &Prosody, jid: &str, password: &str) -> XmppUser {
+    tokio::task::block_in_place(|| XmppUser::login(prosody.c2s_port, jid, password))
+        .unwrap_or_else(|e| panic!("{jid} logs in: {e}"))
+}
+
+/// Sends raw XML as `user` and waits for the iq answering `id`.
+pub(crate) fn ask(
+    user: &mut XmppUser,
+    xml: &str,
+    id: &str,
+) -> integration_tests::xmpp_user::Received {
+    tokio::task::block_in_place(|| {
+        user.send_raw(xml)?;
+        user.wait_for(WAIT, |r| r.event == "iq" && r.id == id)
+    })
+    .unwrap_or_else(|e| panic!("no answer to {id}: {e}"))
+}
