@@ -614,3 +614,35 @@ async fn the_memory_adapter_passes_the_conformance_suite() {
     .await
     .expect("memory adapter conforms");
 }
+
+#[tokio::test]
+async fn a_room_event_for_one_participant_goes_to_that_participant_only() {
+    let (_dir, store) = temp_store();
+    let (xmpp, xmpp_handle) = MemoryAdapter::new("xmpp", domain(Scheme::Xmpp, "localhost"));
+    let (irc, irc_handle) = MemoryAdapter::new("irc:libera", domain(Scheme::Irc, "libera"));
+    let gateway = RouterBuilder::new(store)
+        .adapter(xmpp)
+        .adapter(irc)
+        .start()
+        .expect("start");
+    let event = switchboard_core::room::RoomEvent {
+        room: addr("irc://libera/%23dev"),
+        nick: "carol".into(),
+        real_address: None,
+        change: switchboard_core::room::RoomChange::Topic {
+            text: "for alice".into(),
+        },
+    };
+    let mut envelope = Envelope::new(EnvelopeId(7), Payload::Room(Box::new(event.clone())));
+    envelope.recipient = Some(addr("xmpp:alice@localhost/phone"));
+    irc_handle.inject(envelope).await;
+    let copy = xmpp_handle
+        .wait_for_delivery(
+            WAIT,
+            |e| matches!(&e.payload, Payload::Room(r) if **r == event),
+        )
+        .await
+        .expect("delivered to its recipient");
+    assert_eq!(copy.recipient, Some(addr("xmpp:alice@localhost/phone")));
+    gateway.shutdown().await;
+}

@@ -18,6 +18,7 @@ mod registration;
 mod rooms;
 mod session;
 pub mod transport;
+mod transport_rooms;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -24,6 +24,7 @@ use crate::map::{self, MapError, MessageMapper, ServiceInfo};
 use crate::proto::Element;
 use crate::registration;
 use crate::rooms::{self, RoomInbound, Rooms};
+use crate::transport_rooms;
 
 /// How many messages from XMPP are remembered so that a failure reported later can be answered with an error
 /// stanza to their sender.
@@ -157,6 +158,20 @@ impl Session {
             return self
                 .send_tracked(&domain, stanzas, id, Address::Xmpp(room))
                 .await;
+        }
+        // A channel's line for a transport user comes from the speaker's occupant JID in the component room:
+        // the CPIM From names the channel, its display name the speaker (as XEP-0045 §7.4 shows it).
+        let mut stanza = stanza;
+        if let (Some(nick), Ok(Address::Irc(channel))) =
+            (message.cpim.from().display_name.clone(), message.sender())
+            && matches!(
+                channel.target(),
+                switchboard_core::address::IrcTarget::Channel(_)
+            )
+            && let Some(from) = stanza.attr("from").map(str::to_owned)
+        {
+            stanza.set_attr("from", format!("{from}/{nick}"));
+            stanza.set_attr("type", "groupchat");
         }
         let domain = stanza
             .attr("from")
@@ -313,6 +328,19 @@ impl Session {
                 }
                 Err(error) => self.refuse(&domain, &stanza, &error).await,
             },
+            "presence" if transport_rooms::is_room_presence(&stanza) => {
+                if let Some((event, channel)) =
+                    transport_rooms::occupant_presence_to_core(&stanza, &self.config.domains)
+                {
+                    self.next_envelope += 1;
+                    let mut envelope = Envelope::new(
+                        EnvelopeId(self.next_envelope),
+                        Payload::Room(Box::new(event)),
+                    );
+                    envelope.recipient = Some(channel);
+                    let _ = cx.to_core.send(envelope).await;
+                }
+            }
             "presence" => match map::presence_to_core(&stanza, &self.config.domains) {
                 Ok(Some((presence, recipient))) => {
                     self.next_envelope += 1;
@@ -424,13 +452,24 @@ impl Session {
 
     /// Shows an event of a remote room in the bridged MUC it is for.
     async fn show_room_event(&mut self, recipient: Option<&Address>, event: &RoomEvent) {
-        let Some(Address::Xmpp(room)) =
-            recipient.filter(|r| matches!(r, Address::Xmpp(x) if self.rooms.is_bridged(x)))
-        else {
-            // Rooms presented at the component (transport mode) are not built yet; say so, never drop quietly.
-            warn!(room = %event.room, "Room event not shown: its XMPP room is not a bridged MUC");
+        let Some(Address::Xmpp(target)) = recipient else {
+            warn!(room = %event.room, "Room event not shown: it names no XMPP recipient");
             return;
         };
+        if !self.rooms.is_bridged(target) {
+            // A channel's event for one transport user, shown in the component room they joined.
+            let user = target.clone();
+            for stanza in transport_rooms::event_to_xmpp(event, &user, &self.config.domains) {
+                let domain = stanza
+                    .attr("from")
+                    .and_then(|f| XmppAddress::from_jid_str(f).ok())
+                    .map(|f| f.domain().to_owned())
+                    .unwrap_or_else(|| self.main_domain.clone());
+                self.send_to_domain(&domain, stanza, None).await;
+            }
+            return;
+        }
+        let room = target;
         let person = event.real_address.clone().or_else(|| match &event.room {
             Address::Irc(channel) => IrcAddress::nick(channel.network(), &event.nick)
                 .ok()

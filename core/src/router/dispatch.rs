@@ -304,6 +304,12 @@ impl Dispatcher {
                         );
                     }
                 }
+                // A room event for one participant (a transport user joining a channel, the channel's
+                // occupants shown to that user) goes to its recipient; one without goes across bridges.
+                Payload::Room(event) if envelope.recipient.is_some() => {
+                    let recipient = envelope.recipient.expect("checked by the guard");
+                    self.send_ephemeral(origin, envelope.id, &recipient, Payload::Room(event));
+                }
                 Payload::Room(event) => {
                     for target in self.resolver.resolve_room(&event.room) {
                         let payload = Payload::Room(event.clone());
