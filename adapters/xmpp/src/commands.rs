@@ -1,5 +1,6 @@
-//! XEP-0050 ad-hoc commands at the gateway's main domain. For admins (`[xmpp] admins`): `status`, the
-//! component links, what waits for the XMPP server, the bridged rooms.
+//! XEP-0050 ad-hoc commands at the gateway's domains. For every user: `settings`, their per-network nick
+//! and charset (kept with their registration). For admins (`[xmpp] admins`): `status`, the component links,
+//! what waits for the XMPP server, the bridged rooms.
 
 use switchboard_core::address::XmppAddress;
 
@@ -12,6 +13,15 @@ pub(crate) const NS_COMMANDS: &str = "http://jabber.org/protocol/commands";
 const NS_DISCO_ITEMS: &str = "http://jabber.org/protocol/disco#items";
 /// The node of the status command.
 const STATUS: &str = "status";
+/// The node of the per-user settings command.
+pub(crate) const SETTINGS: &str = "settings";
+/// XEP-0004.
+const NS_DATA: &str = "jabber:x:data";
+/// The settings a user may change, with their labels.
+pub(crate) const SETTING_FIELDS: [(&str, &str); 2] = [
+    ("nick", "Nick on the network"),
+    ("charset", "Charset for messages that are not UTF-8"),
+];
 
 /// What the status command reports, gathered by the session.
 #[derive(Debug)]
@@ -49,7 +59,14 @@ pub(crate) fn answer(
             .with_child(child)
     };
     if iq.child("query", NS_DISCO_ITEMS).is_some() {
-        let mut items = Element::new("query", NS_DISCO_ITEMS).with_attr("node", NS_COMMANDS);
+        let mut items = Element::new("query", NS_DISCO_ITEMS)
+            .with_attr("node", NS_COMMANDS)
+            .with_child(
+                Element::new("item", NS_DISCO_ITEMS)
+                    .with_attr("jid", iq.attr("to").unwrap_or(main_domain))
+                    .with_attr("node", SETTINGS)
+                    .with_attr("name", "My settings"),
+            );
         if is_admin {
             items = items.with_child(
                 Element::new("item", NS_DISCO_ITEMS)
@@ -119,4 +136,84 @@ pub(crate) fn is_admin(from: Option<&str>, admins: &[XmppAddress]) -> bool {
     };
     let bare = from.bare();
     admins.iter().any(|admin| admin.bare() == bare)
+}
+
+/// The node a command iq runs, if it runs one.
+pub(crate) fn node_of(iq: &Element) -> Option<&str> {
+    iq.child("command", NS_COMMANDS)
+        .and_then(|c| c.attr("node"))
+}
+
+/// The settings command (XEP-0050 §3.4, one stage): without a submitted form it answers the form,
+/// pre-filled with `current`; with one it returns the values to store, and the completed answer to send once
+/// they are stored.
+pub(crate) fn settings(iq: &Element, current: &[(String, String)]) -> SettingsStep {
+    let command = iq.child("command", NS_COMMANDS);
+    let session = command
+        .and_then(|c| c.attr("sessionid"))
+        .or(iq.attr("id"))
+        .unwrap_or("settings")
+        .to_owned();
+    let reply = |status: &str, child: Element| {
+        Element::new("iq", NS_COMPONENT)
+            .with_attr("type", "result")
+            .with_attr("id", iq.attr("id").unwrap_or_default())
+            .with_attr("from", iq.attr("to").unwrap_or_default())
+            .with_attr("to", iq.attr("from").unwrap_or_default())
+            .with_child(
+                Element::new("command", NS_COMMANDS)
+                    .with_attr("node", SETTINGS)
+                    .with_attr("sessionid", session.clone())
+                    .with_attr("status", status)
+                    .with_child(child),
+            )
+    };
+    let submitted = command
+        .and_then(|c| c.child("x", NS_DATA))
+        .filter(|x| x.attr("type") == Some("submit"));
+    match submitted {
+        None => {
+            let mut form = Element::new("x", NS_DATA)
+                .with_attr("type", "form")
+                .with_child(
+                    Element::new("title", NS_DATA).with_text("Your settings on this network"),
+                );
+            for (var, label) in SETTING_FIELDS {
+                let mut field = Element::new("field", NS_DATA)
+                    .with_attr("var", var)
+                    .with_attr("type", "text-single")
+                    .with_attr("label", label);
+                if let Some((_, value)) = current.iter().find(|(k, _)| k == var) {
+                    field =
+                        field.with_child(Element::new("value", NS_DATA).with_text(value.clone()));
+                }
+                form = form.with_child(field);
+            }
+            SettingsStep::Form(reply("executing", form))
+        }
+        Some(x) => {
+            let values = SETTING_FIELDS
+                .iter()
+                .filter_map(|(var, _)| {
+                    x.elements()
+                        .find(|f| f.name == "field" && f.attr("var") == Some(var))
+                        .and_then(|f| f.child("value", NS_DATA))
+                        .map(|v| ((*var).to_owned(), v.text()))
+                })
+                .collect();
+            let note = Element::new("note", NS_COMMANDS)
+                .with_attr("type", "info")
+                .with_text("Settings saved.");
+            SettingsStep::Save(values, reply("completed", note))
+        }
+    }
+}
+
+/// What the settings command does next.
+#[derive(Debug)]
+pub(crate) enum SettingsStep {
+    /// Send the form.
+    Form(Element),
+    /// Store these values, then send the answer.
+    Save(Vec<(String, String)>, Element),
 }

@@ -289,6 +289,9 @@ impl Session {
                     self.send_to_domain(&domain, answer, None).await;
                 }
             }
+            "iq" if commands::node_of(&stanza) == Some(commands::SETTINGS) => {
+                self.on_settings(&domain, &stanza).await
+            }
             "iq" if commands::is_command_iq(&stanza) => {
                 let admin = commands::is_admin(stanza.attr("from"), &self.config.admins);
                 let answer = commands::answer(&stanza, &self.main_domain, admin, || {
@@ -448,6 +451,59 @@ impl Session {
         for reply in replies {
             self.send_to_domain(domain, reply, None).await;
         }
+    }
+
+    /// The per-user settings command: the form, or the submitted values stored with the registration.
+    async fn on_settings(&mut self, domain: &str, iq: &Element) {
+        let Some(user) = iq
+            .attr("from")
+            .and_then(|from| XmppAddress::from_jid_str(from).ok())
+            .map(|from| from.bare().jid().to_string())
+        else {
+            return;
+        };
+        let mut record = match self.store.registration(&user, domain) {
+            Ok(found) => found.unwrap_or_else(|| Registration {
+                user: user.clone(),
+                network: domain.to_owned(),
+                legacy_username: None,
+                legacy_password: None,
+                settings: Default::default(),
+            }),
+            Err(error) => {
+                for reply in internal_error(iq, &error) {
+                    self.send_to_domain(domain, reply, None).await;
+                }
+                return;
+            }
+        };
+        let current: Vec<(String, String)> = record
+            .settings
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let answer = match commands::settings(iq, &current) {
+            commands::SettingsStep::Form(form) => form,
+            commands::SettingsStep::Save(values, done) => {
+                for (key, value) in values {
+                    if value.is_empty() {
+                        record.settings.remove(&key);
+                    } else {
+                        record.settings.insert(key, value);
+                    }
+                }
+                match self.store.put_registration(&record) {
+                    Ok(()) => done,
+                    Err(error) => {
+                        for reply in internal_error(iq, &error) {
+                            self.send_to_domain(domain, reply, None).await;
+                        }
+                        return;
+                    }
+                }
+            }
+        };
+        self.send_to_domain(domain, answer, None).await;
     }
 
     /// Shows an event of a remote room in the bridged MUC it is for.

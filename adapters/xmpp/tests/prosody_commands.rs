@@ -45,3 +45,35 @@ async fn an_admin_gets_the_status_and_anyone_else_is_refused() {
     drop((alice, bob));
     gateway.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_sets_their_nick_and_charset_for_the_network() {
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let gateway = start_gateway(&prosody).await;
+    let mut alice = login(&prosody, "alice@localhost/test", "alice-pass");
+    let execute = |id: &str| {
+        format!(
+            "<iq type='set' id='{id}' to='gw.localhost'>\
+             <command xmlns='http://jabber.org/protocol/commands' node='settings' action='execute'/></iq>"
+        )
+    };
+    let form = ask(&mut alice, &execute("s1"), "s1");
+    assert!(form.xml.contains("status=\"executing\""), "{}", form.xml);
+    assert!(form.xml.contains("var=\"charset\""), "{}", form.xml);
+    let submit = "<iq type='set' id='s2' to='gw.localhost'>\
+                  <command xmlns='http://jabber.org/protocol/commands' node='settings' sessionid='s1'>\
+                  <x xmlns='jabber:x:data' type='submit'>\
+                  <field var='nick'><value>ally</value></field>\
+                  <field var='charset'><value>latin-1</value></field></x></command></iq>";
+    let done = ask(&mut alice, submit, "s2");
+    assert!(done.xml.contains("status=\"completed\""), "{}", done.xml);
+    let again = ask(&mut alice, &execute("s3"), "s3");
+    assert!(
+        again.xml.contains("ally"),
+        "the saved nick is shown: {}",
+        again.xml
+    );
+    assert!(again.xml.contains("latin-1"), "{}", again.xml);
+    drop(alice);
+    gateway.running.shutdown().await;
+}
