@@ -6,6 +6,7 @@
 
 pub mod adapter;
 pub mod address;
+pub mod composing;
 pub mod cpim;
 pub mod envelope;
 pub mod ids;

@@ -329,6 +329,17 @@ impl Session {
                         Envelope::new(EnvelopeId(id), Payload::Message(Box::new(message)));
                     let _ = cx.to_core.send(envelope).await;
                 }
+                Err(MapError::ChatStateOnly(state)) => {
+                    // Typing notifications travel as RFC 3994 isComposing, never stored nor answered.
+                    if let Ok(message) = self.mapper.chat_state_to_core(&stanza, state) {
+                        self.next_envelope += 1;
+                        let envelope = Envelope::new(
+                            EnvelopeId(self.next_envelope),
+                            Payload::Message(Box::new(message)),
+                        );
+                        let _ = cx.to_core.send(envelope).await;
+                    }
+                }
                 Err(error) => self.refuse(&domain, &stanza, &error).await,
             },
             "presence" if transport_rooms::is_room_presence(&stanza) => {

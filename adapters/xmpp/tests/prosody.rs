@@ -235,3 +235,55 @@ async fn a_receipt_request_is_answered_once_the_far_side_has_the_message() {
     drop(alice);
     gateway.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_notifications_cross_as_rfc_3994_is_composing() {
+    use switchboard_core::composing::ComposingState;
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let gateway = start_gateway(&prosody).await;
+    let mut alice = login(&prosody, "alice@localhost/test", "alice-pass");
+    tokio::task::block_in_place(|| {
+        alice.send_raw(
+            "<message type='chat' to='bob%libera@gw.localhost'>\
+             <composing xmlns='http://jabber.org/protocol/chatstates'/></message>",
+        )
+    })
+    .expect("send");
+    let typing = gateway
+        .irc
+        .wait_for_delivery(
+            WAIT,
+            |e| matches!(&e.payload, Payload::Message(m) if m.composing_state().is_some()),
+        )
+        .await
+        .expect("the typing notification reached the IRC side");
+    let Payload::Message(message) = typing.payload else {
+        unreachable!()
+    };
+    assert_eq!(message.composing_state(), Some(ComposingState::Active));
+    assert_eq!(typing.recipient, Some(addr("irc://libera/bob,isnick")));
+
+    let back = Message::composing(
+        MessageKind::Chat,
+        &addr("irc://libera/bob,isnick"),
+        &addr("xmpp:alice@localhost"),
+        ComposingState::Idle,
+    );
+    gateway.irc.send_message(back).await;
+    let paused = tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| r.event == "message" && r.xml.contains("paused"))
+    })
+    .expect("alice sees bob pause");
+    assert!(
+        !paused.xml.contains("<body"),
+        "a chat state has no body: {}",
+        paused.xml
+    );
+    assert!(
+        paused.from.starts_with("bob%libera@gw.localhost"),
+        "{}",
+        paused.from
+    );
+    drop(alice);
+    gateway.running.shutdown().await;
+}

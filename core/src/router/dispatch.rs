@@ -316,6 +316,27 @@ impl Dispatcher {
                         self.deliver_ephemeral(target, payload);
                     }
                 }
+                // Typing notifications (RFC 3994) are state, not messages: never written to the outbox,
+                // never acknowledged; one that cannot be routed is only logged.
+                Payload::Message(message) if message.composing_state().is_some() => {
+                    let recipients = match envelope.recipient {
+                        Some(recipient) => vec![recipient],
+                        None => message.recipients().unwrap_or_default(),
+                    };
+                    let presence = &self.presence;
+                    match self.resolver.resolve_message(
+                        &recipients,
+                        &|address| presence.is_offline(address),
+                        self.store.as_ref(),
+                    ) {
+                        Ok(targets) => {
+                            for target in targets {
+                                self.deliver_ephemeral(target, Payload::Message(message.clone()));
+                            }
+                        }
+                        Err(error) => debug!(error = %error, "Typing notification not routed"),
+                    }
+                }
                 Payload::Message(message) => {
                     match self.plan_message(
                         origin,

@@ -6,6 +6,7 @@
 //! plain text and stays as written.
 
 use switchboard_core::address::{Address, XmppAddress};
+use switchboard_core::composing::ComposingState;
 use switchboard_core::cpim::{CpimDateTime, CpimMessage, LanguageTag, MimePart};
 use switchboard_core::envelope::{DeliveryError, ErrorKind};
 use switchboard_core::ids::MessageId;
@@ -116,6 +117,27 @@ impl MessageMapper {
         build_message(stanza, from, to, now)
     }
 
+    /// The typing notification for a body-less `<message/>` carrying only an XEP-0085 chat state
+    /// (`MapError::ChatStateOnly`): `<composing/>` is RFC 3994 active, every other state idle.
+    pub fn chat_state_to_core(
+        &self,
+        stanza: &Element,
+        state: ChatState,
+    ) -> Result<Message, MapError> {
+        let from = Address::Xmpp(sender(stanza)?);
+        let to = recipient(stanza, &self.domains)?;
+        let composing = match state {
+            ChatState::Composing => ComposingState::Active,
+            _ => ComposingState::Idle,
+        };
+        Ok(Message::composing(
+            kind_of(stanza.attr("type")),
+            &from,
+            &to,
+            composing,
+        ))
+    }
+
     /// The core message for a groupchat `<message/>` that a MUC room (XEP-0045 §7.4) reflected to the
     /// gateway's listener: from the occupant (`room@service/nick`) to the room's bare JID, so the router can
     /// carry it across the room's bridges. Fails like [`MessageMapper::message_to_core_at`].
@@ -222,6 +244,19 @@ impl MessageMapper {
                 format!("no jid under the gateway's domains can stand for {sender}"),
             )
         })?;
+        if let Some(state) = message.composing_state() {
+            // XEP-0085 §5 <- RFC 3994: typing becomes <composing/>, idle <paused/>; no body.
+            let state = match state {
+                ComposingState::Active => ChatState::Composing,
+                ComposingState::Idle => ChatState::Paused,
+            };
+            return Ok(Element::new("message", NS_COMPONENT)
+                .with_attr("from", from.jid().to_string())
+                .with_attr("to", recipient.jid().to_string())
+                .with_attr("type", "chat")
+                .with_attr("id", message.meta.id.as_str())
+                .with_child(Element::new(state.as_str(), ns::CHAT_STATES)));
+        }
         let content = message.cpim.content();
         let is_text = content.content_type().is_none_or(|content_type| {
             content_type
