@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use switchboard_core::router::{Bridge, Route, RouteWhen, RouterBuilder, RoutingTable};
+use switchboard_core::router::{Bridge, ReloadHook, Route, RouteWhen, RouterBuilder, RoutingTable};
 use switchboard_core::store::{SharedStore, SledStore};
 use tokio::signal::unix::{SignalKind, signal};
 use tracing::{error, info};
@@ -86,23 +86,42 @@ fn run(path: &Path, log_format: LogFormat) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime failed")?;
-    runtime.block_on(serve(config))
+    runtime.block_on(serve(config, path))
 }
 
-async fn serve(config: bridge_config::Config) -> anyhow::Result<()> {
+async fn serve(config: bridge_config::Config, config_path: &Path) -> anyhow::Result<()> {
     let store: SharedStore =
         Arc::new(SledStore::open(&config.gateway.data_dir).with_context(|| {
             format!("opening the store in {}", config.gateway.data_dir.display())
         })?);
     let adapters = adapters::build(&config)?;
-    let mut builder = RouterBuilder::new(Arc::clone(&store)).table(routing_table(&config));
+    // An admin's reload reads the file again; a file with problems is refused and the old table stays.
+    let path = config_path.to_owned();
+    let reload = ReloadHook::new(move || {
+        bridge_config::load(&path)
+            .map(|config| routing_table(&config))
+            .map_err(|error| error.to_string())
+    });
+    let mut builder = RouterBuilder::new(Arc::clone(&store))
+        .table(routing_table(&config))
+        .reload_hook(reload);
     for adapter in adapters {
         builder = builder.adapter(adapter);
     }
     // Listen for signals before announcing that we run, so a signal right after the announcement is ours.
     let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM failed")?;
     let mut interrupt = signal(SignalKind::interrupt()).context("listening for Ctrl-C failed")?;
+    let mut hangup = signal(SignalKind::hangup()).context("listening for SIGHUP failed")?;
     let gateway = builder.start().context("starting the router failed")?;
+    let control = gateway.control();
+    tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            match control.reload().await {
+                Ok(summary) => info!(summary = %summary, "Reloaded on SIGHUP"),
+                Err(reason) => error!(reason = %reason, "Reload on SIGHUP refused"),
+            }
+        }
+    });
     let shutdown = gateway.shutdown_token();
     tokio::spawn(async move {
         tokio::select! {

@@ -232,3 +232,59 @@ fn run_refuses_a_config_with_problems() {
     assert!(stderr.contains("typo.toml:2:1"), "{stderr}");
     assert!(stderr.contains("data_dirr"), "{stderr}");
 }
+
+#[test]
+fn sighup_reloads_bridges_and_refuses_a_broken_file() {
+    use integration_tests::prosody::{Prosody, ProsodyOptions};
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = format!(
+        "[gateway]\ndata_dir = {:?}\n[xmpp]\ndomain = \"gw.localhost\"\nserver = \"127.0.0.1:{}\"\nsecret = \"s3cret\"\n",
+        dir.path().join("data").display().to_string(),
+        prosody.component_port
+    );
+    let config = write(dir.path(), "reload.toml", &base);
+    let (mut child, lines, _log) = run_until(switchboard(), &config, "XMPP component connected");
+    let wait_for = |needle: &str| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("never logged {needle:?}"),
+            }
+        }
+    };
+    write(
+        dir.path(),
+        "reload.toml",
+        &format!(
+            "{base}[[bridge]]\nname = \"rooms\"\nendpoints = [\"xmpp:a@conference.localhost\", \"xmpp:b@conference.localhost\"]\n"
+        ),
+    );
+    let hup = |child: &std::process::Child| {
+        let status = Command::new("kill")
+            .arg("-HUP")
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    };
+    hup(&child);
+    let reloaded = wait_for("Reloaded on SIGHUP");
+    assert!(reloaded.contains("1 bridges"), "{reloaded}");
+    write(
+        dir.path(),
+        "reload.toml",
+        &format!("{base}[[bridge]]\nname = \"lonely\"\n"),
+    );
+    hup(&child);
+    let refused = wait_for("Reload on SIGHUP refused");
+    assert!(
+        refused.contains("reload.toml"),
+        "the problem names the file: {refused}"
+    );
+    sigterm(&child);
+    assert!(child.wait().expect("wait").success());
+}

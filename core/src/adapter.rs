@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::address::{Address, Scheme};
 use crate::envelope::{DeliveryOutcome, DeliveryStatus, Envelope, EnvelopeId, Payload};
 use crate::ids::AdapterId;
+use crate::router::GatewayControl;
 use crate::store::SharedStore;
 
 /// A network adapter.
@@ -102,6 +103,8 @@ pub struct AdapterContext {
     pub store: SharedStore,
     /// Cancelled when the gateway shuts down.
     pub shutdown: CancellationToken,
+    /// Requests to the router (reload bridges and routes, for admin commands).
+    pub control: GatewayControl,
 }
 
 /// The sending half from an adapter to the router; tags every envelope with the adapter's slot.

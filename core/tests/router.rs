@@ -646,3 +646,63 @@ async fn a_room_event_for_one_participant_goes_to_that_participant_only() {
     assert_eq!(copy.recipient, Some(addr("xmpp:alice@localhost/phone")));
     gateway.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_reload_replaces_bridges_and_a_failed_one_keeps_the_old() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use switchboard_core::router::ReloadHook;
+    let (_dir, store) = temp_store();
+    let (xmpp, xmpp_handle) =
+        MemoryAdapter::new("xmpp", domain(Scheme::Xmpp, "conference.example.org"));
+    let (irc, irc_handle) = MemoryAdapter::new("irc:libera", domain(Scheme::Irc, "libera"));
+    let broken = Arc::new(AtomicBool::new(false));
+    let hook_broken = Arc::clone(&broken);
+    let hook = ReloadHook::new(move || {
+        if hook_broken.load(Ordering::SeqCst) {
+            return Err(
+                "switchboard.toml:3:1: bridge[0]: a bridge needs at least 2 endpoints".into(),
+            );
+        }
+        Ok(RoutingTable {
+            bridges: vec![Bridge {
+                name: "dev".into(),
+                endpoints: vec![
+                    addr("xmpp:dev@conference.example.org"),
+                    addr("irc://libera/#dev"),
+                ],
+            }],
+            routes: vec![],
+        })
+    });
+    let gateway = RouterBuilder::new(store)
+        .reload_hook(hook)
+        .adapter(xmpp)
+        .adapter(irc)
+        .start()
+        .expect("start");
+    let say = |text: &str| {
+        Message::text(
+            MessageKind::GroupChat,
+            &addr("irc://libera/carol,isnick"),
+            &addr("irc://libera/#dev"),
+            text,
+        )
+    };
+    // No bridge yet: the channel is just an address of the IRC adapter itself.
+    irc_handle.send_message(say("before")).await;
+    delivered_text(&irc_handle, "before").await;
+    assert_eq!(
+        gateway.control().reload().await,
+        Ok("1 bridges, 0 routes".to_owned())
+    );
+    irc_handle.send_message(say("after")).await;
+    delivered_text(&xmpp_handle, "after").await;
+    broken.store(true, Ordering::SeqCst);
+    assert_eq!(
+        gateway.control().reload().await,
+        Err("switchboard.toml:3:1: bridge[0]: a bridge needs at least 2 endpoints".to_owned())
+    );
+    irc_handle.send_message(say("still bridged")).await;
+    delivered_text(&xmpp_handle, "still bridged").await;
+    gateway.shutdown().await;
+}

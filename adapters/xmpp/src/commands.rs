@@ -13,6 +13,8 @@ pub(crate) const NS_COMMANDS: &str = "http://jabber.org/protocol/commands";
 const NS_DISCO_ITEMS: &str = "http://jabber.org/protocol/disco#items";
 /// The node of the status command.
 const STATUS: &str = "status";
+/// The node of the admin reload command.
+pub(crate) const RELOAD: &str = "reload";
 /// The node of the per-user settings command.
 pub(crate) const SETTINGS: &str = "settings";
 /// XEP-0004.
@@ -68,12 +70,17 @@ pub(crate) fn answer(
                     .with_attr("name", "My settings"),
             );
         if is_admin {
-            items = items.with_child(
-                Element::new("item", NS_DISCO_ITEMS)
-                    .with_attr("jid", main_domain)
-                    .with_attr("node", STATUS)
-                    .with_attr("name", "Gateway status"),
-            );
+            for (node, name) in [
+                (STATUS, "Gateway status"),
+                (RELOAD, "Reload bridges and routes"),
+            ] {
+                items = items.with_child(
+                    Element::new("item", NS_DISCO_ITEMS)
+                        .with_attr("jid", main_domain)
+                        .with_attr("node", node)
+                        .with_attr("name", name),
+                );
+            }
         }
         return Some(result(items));
     }
@@ -216,4 +223,24 @@ pub(crate) enum SettingsStep {
     Form(Element),
     /// Store these values, then send the answer.
     Save(Vec<(String, String)>, Element),
+}
+
+/// The completed answer of a one-step command `node`, with `text` as its note (`error` when it failed).
+pub(crate) fn completed(iq: &Element, node: &str, text: &str, failed: bool) -> Element {
+    Element::new("iq", NS_COMPONENT)
+        .with_attr("type", "result")
+        .with_attr("id", iq.attr("id").unwrap_or_default())
+        .with_attr("from", iq.attr("to").unwrap_or_default())
+        .with_attr("to", iq.attr("from").unwrap_or_default())
+        .with_child(
+            Element::new("command", NS_COMMANDS)
+                .with_attr("node", node)
+                .with_attr("status", "completed")
+                .with_attr("sessionid", iq.attr("id").unwrap_or(node))
+                .with_child(
+                    Element::new("note", NS_COMMANDS)
+                        .with_attr("type", if failed { "error" } else { "info" })
+                        .with_text(text),
+                ),
+        )
 }

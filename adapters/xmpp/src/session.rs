@@ -289,6 +289,31 @@ impl Session {
                     self.send_to_domain(&domain, answer, None).await;
                 }
             }
+            "iq" if commands::node_of(&stanza) == Some(commands::RELOAD) => {
+                let answer = if commands::is_admin(stanza.attr("from"), &self.config.admins) {
+                    match cx.control.reload().await {
+                        Ok(summary) => commands::completed(
+                            &stanza,
+                            commands::RELOAD,
+                            &format!("Reloaded: {summary}"),
+                            false,
+                        ),
+                        Err(reason) => {
+                            commands::completed(&stanza, commands::RELOAD, &reason, true)
+                        }
+                    }
+                } else {
+                    match map::error_reply(
+                        &stanza,
+                        ErrorKind::Forbidden,
+                        "only the gateway's admins may run this command",
+                    ) {
+                        Some(reply) => reply,
+                        None => return,
+                    }
+                };
+                self.send_to_domain(&domain, answer, None).await;
+            }
             "iq" if commands::node_of(&stanza) == Some(commands::SETTINGS) => {
                 self.on_settings(&domain, &stanza).await
             }

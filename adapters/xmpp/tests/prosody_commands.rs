@@ -77,3 +77,36 @@ async fn a_user_sets_their_nick_and_charset_for_the_network() {
     drop(alice);
     gateway.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_reloads_bridges_and_routes() {
+    use switchboard_core::router::{ReloadHook, RoutingTable};
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store: SharedStore = Arc::new(SledStore::open(&dir.path().join("store")).expect("store"));
+    let mut config = adapter_config(&prosody, SECRET);
+    config.admins =
+        vec![switchboard_core::address::XmppAddress::from_jid_str("alice@localhost").expect("jid")];
+    let gateway = RouterBuilder::new(store)
+        .reload_hook(ReloadHook::new(|| Ok(RoutingTable::default())))
+        .adapter(Arc::new(XmppAdapter::new(config)))
+        .start()
+        .expect("start");
+    wait_for_component(&prosody, 1).await;
+    let mut alice = login(&prosody, "alice@localhost/admin", "alice-pass");
+    let reload = "<iq type='set' id='rl-1' to='gw.localhost'>\
+                  <command xmlns='http://jabber.org/protocol/commands' node='reload' action='execute'/></iq>";
+    let done = ask(&mut alice, reload, "rl-1");
+    assert!(done.xml.contains("status=\"completed\""), "{}", done.xml);
+    assert!(
+        done.xml.contains("Reloaded: 0 bridges, 0 routes"),
+        "{}",
+        done.xml
+    );
+    let mut bob = login(&prosody, "bob@localhost/x", "bob-pass");
+    let refused = ask(&mut bob, reload, "rl-1");
+    assert_eq!(refused.kind, "error", "{}", refused.xml);
+    assert!(refused.xml.contains("forbidden"), "{}", refused.xml);
+    drop((alice, bob));
+    gateway.shutdown().await;
+}

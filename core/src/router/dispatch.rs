@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use tracing::{debug, error, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::address::Address;
 use crate::envelope::{
@@ -17,6 +17,7 @@ use crate::envelope::{
 use crate::ids::AdapterId;
 use crate::message::Message;
 use crate::presence::Presence;
+use crate::router::control::{ControlRequest, ReloadHook};
 use crate::router::persist::{
     CommitDone, CommitJob, OutboxWriter, Planned, StoredDelivery, dedupe_key,
 };
@@ -129,6 +130,8 @@ pub(crate) struct Dispatcher {
     commits_in_flight: usize,
     /// How many durable deliveries may wait for one adapter beyond its queue.
     pub(crate) backlog_limit: usize,
+    /// How to read a new routing table on a reload request.
+    pub(crate) reload_hook: Option<ReloadHook>,
 }
 
 impl Dispatcher {
@@ -150,6 +153,7 @@ impl Dispatcher {
             next_ephemeral: 0,
             commits_in_flight: 0,
             backlog_limit: 0,
+            reload_hook: None,
         }
     }
 
@@ -199,7 +203,11 @@ impl Dispatcher {
     /// Runs until every adapter has stopped (their senders are gone) and every outbox write is back, then
     /// flushes the store. Adapters stop first at shutdown, so whatever they sent on their way out is still
     /// routed.
-    pub(crate) async fn run(mut self, mut rx: mpsc::Receiver<(usize, Envelope)>) {
+    pub(crate) async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<(usize, Envelope)>,
+        mut control: mpsc::UnboundedReceiver<ControlRequest>,
+    ) {
         let (done_tx, mut done_rx) = mpsc::unbounded_channel();
         let writer = self
             .durable
@@ -221,6 +229,7 @@ impl Dispatcher {
                     }
                 }
                 Some(done) = done_rx.recv() => self.finish_commit(done),
+                Some(request) = control.recv() => self.on_control(request),
                 _ = backlog_tick.tick(), if self.has_backlog() => {}
             }
         }
@@ -229,6 +238,32 @@ impl Dispatcher {
         }
         if let Err(error) = self.store.flush() {
             error!(error = %error, "Flushing the store at shutdown failed");
+        }
+    }
+
+    fn on_control(&mut self, request: ControlRequest) {
+        match request {
+            ControlRequest::Reload(answer) => {
+                let outcome = match &self.reload_hook {
+                    None => Err("this gateway has no configuration file to reload from".to_owned()),
+                    Some(hook) => hook.read().map(|table| {
+                        let summary = format!(
+                            "{} bridges, {} routes",
+                            table.bridges.len(),
+                            table.routes.len()
+                        );
+                        self.resolver = self.resolver.with_table(table);
+                        summary
+                    }),
+                };
+                match &outcome {
+                    Ok(summary) => info!(summary = %summary, "Bridges and routes reloaded"),
+                    Err(reason) => {
+                        warn!(reason = %reason, "Reload refused; the old bridges and routes stay")
+                    }
+                }
+                let _ = answer.send(outcome);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! The router: resolves destinations from bridges, routes and the identity store, persists messages to the
 //! durable outbox, fans out to adapters without blocking on any one of them, and supervises every adapter.
 
+mod control;
 mod dispatch;
 mod persist;
 mod stats;
@@ -16,6 +17,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
+pub use control::{GatewayControl, ReloadHook};
 pub use stats::{AdapterSnapshot, RouterSnapshot};
 pub use supervisor::Backoff;
 pub use table::{Bridge, Route, RouteWhen, RoutingTable};
@@ -53,6 +55,7 @@ pub struct RouterBuilder {
     backoff: Backoff,
     shutdown_grace: Duration,
     message_id_retention: Duration,
+    reload_hook: Option<ReloadHook>,
 }
 
 /// How often the message-id map and the de-duplication index are pruned.
@@ -72,7 +75,14 @@ impl RouterBuilder {
             backoff: Backoff::default(),
             shutdown_grace: Duration::from_secs(10),
             message_id_retention: Duration::from_secs(30 * 24 * 3600),
+            reload_hook: None,
         }
+    }
+
+    /// How to read bridges and routes afresh when an admin asks for a reload.
+    pub fn reload_hook(mut self, hook: ReloadHook) -> Self {
+        self.reload_hook = Some(hook);
+        self
     }
 
     /// How long message-id mappings (and source ids remembered against duplicates) are kept (default 30
@@ -143,6 +153,8 @@ impl RouterBuilder {
         }
         let shutdown = CancellationToken::new();
         let (core_tx, core_rx) = mpsc::channel(self.core_queue_capacity);
+        let (control_tx, control_rx) = mpsc::unbounded_channel();
+        let control = GatewayControl { tx: control_tx };
         let mut slots = Vec::new();
         let mut claims = Vec::new();
         let mut supervised = Vec::new();
@@ -168,6 +180,7 @@ impl RouterBuilder {
                 backoff: self.backoff,
                 stats,
                 shutdown_grace: self.shutdown_grace,
+                control: control.clone(),
             });
         }
         drop(core_tx);
@@ -185,11 +198,12 @@ impl RouterBuilder {
             Arc::clone(&counters),
         );
         dispatcher.backlog_limit = self.backlog_limit;
+        dispatcher.reload_hook = self.reload_hook;
         let resumed = dispatcher.load_outbox().map_err(RouterError::Outbox)?;
         if resumed > 0 {
             info!(entries = resumed, "Resuming deliveries left in the outbox");
         }
-        let router = tokio::spawn(dispatcher.run(core_rx));
+        let router = tokio::spawn(dispatcher.run(core_rx, control_rx));
         let pruner = tokio::spawn(prune_periodically(
             Arc::clone(&self.store),
             self.message_id_retention,
@@ -202,6 +216,7 @@ impl RouterBuilder {
         // Awaited at shutdown with the supervisors, so nothing holds the store afterwards.
         supervisors.push(pruner);
         Ok(RunningGateway {
+            control,
             shutdown,
             router,
             supervisors,
@@ -235,6 +250,7 @@ async fn prune_periodically(store: SharedStore, retention: Duration, shutdown: C
 /// The router and its adapters, running.
 #[derive(Debug)]
 pub struct RunningGateway {
+    control: GatewayControl,
     shutdown: CancellationToken,
     router: JoinHandle<()>,
     supervisors: Vec<JoinHandle<()>>,
@@ -250,6 +266,11 @@ impl RunningGateway {
     /// A token that, cancelled, shuts everything down (for signal handlers).
     pub fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
+    }
+
+    /// The handle for requests to the router (reload on SIGHUP, say).
+    pub fn control(&self) -> GatewayControl {
+        self.control.clone()
     }
 
     /// The router's counters now.

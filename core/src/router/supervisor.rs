@@ -13,6 +13,7 @@ use crate::adapter::{
     Adapter, AdapterContext, AdapterErrorKind, CoreSender, Inbox, SharedReceiver,
 };
 use crate::envelope::Envelope;
+use crate::router::control::GatewayControl;
 use crate::router::stats::AdapterStats;
 use crate::store::SharedStore;
 
@@ -66,6 +67,7 @@ pub(crate) struct Supervised {
     pub(crate) backoff: Backoff,
     pub(crate) stats: Arc<AdapterStats>,
     pub(crate) shutdown_grace: Duration,
+    pub(crate) control: GatewayControl,
 }
 
 impl Supervised {
@@ -86,6 +88,7 @@ impl Supervised {
                 inbox,
                 store: Arc::clone(&self.store),
                 shutdown: self.shutdown.child_token(),
+                control: self.control.clone(),
             };
             let adapter = Arc::clone(&self.adapter);
             let started = Instant::now();

@@ -90,6 +90,11 @@ impl Resolver {
         }
     }
 
+    /// The same adapters' claims with another table (a reload).
+    pub(crate) fn with_table(&self, table: RoutingTable) -> Self {
+        Self::new(table, self.claims.clone())
+    }
+
     pub(crate) fn bridge_name(&self, index: usize) -> Option<&str> {
         self.bridges.get(index).map(|b| b.name.as_str())
     }
