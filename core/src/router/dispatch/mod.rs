@@ -2,7 +2,7 @@
 //! outbox (one group commit per batch), fans out without ever waiting on one adapter, and carries delivery
 //! status back to the sender.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -11,12 +11,16 @@ use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
 use crate::address::Address;
-use crate::envelope::{
-    DeliveryError, DeliveryOutcome, DeliveryStatus, Envelope, EnvelopeId, ErrorKind, Payload,
-};
+use crate::envelope::{DeliveryError, DeliveryOutcome, Envelope, EnvelopeId, ErrorKind, Payload};
 use crate::ids::AdapterId;
 use crate::message::Message;
-use crate::presence::Presence;
+mod id_map;
+mod presence_book;
+mod status;
+
+use id_map::IdMap;
+use presence_book::PresenceBook;
+
 use crate::router::control::{ControlRequest, ReloadHook};
 use crate::router::persist::{
     CommitDone, CommitJob, OutboxWriter, Planned, StoredDelivery, dedupe_key,
@@ -53,30 +57,6 @@ pub(crate) struct Slot {
     pub(crate) statuses: VecDeque<Envelope>,
 }
 
-/// Hashes the router's own sequential ids as they are: they are unique, dense and not chosen by peers, so
-/// SipHash's protection buys nothing on this hot path.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        // Spread sequential ids over the table's buckets (Fibonacci hashing).
-        self.0 = value.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type IdMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<IdHasher>>;
-
 /// A copy handed to an adapter and not yet answered.
 #[derive(Debug)]
 struct Pending {
@@ -86,34 +66,6 @@ struct Pending {
     recipient: Address,
     durable: Option<OutboxSeq>,
     wants_receipt: bool,
-}
-
-/// Which full addresses of each bare address are available, from the presence adapters report.
-#[derive(Debug, Default)]
-struct PresenceBook {
-    available: HashMap<Address, HashSet<Address>>,
-}
-
-impl PresenceBook {
-    fn record(&mut self, presence: &Presence) {
-        let full = presence.entity.clone();
-        let bare = full.bare();
-        let resources = self.available.entry(bare.clone()).or_default();
-        if presence.is_available() {
-            resources.insert(full);
-        } else if full == bare {
-            resources.clear();
-        } else {
-            resources.remove(&full);
-        }
-        if resources.is_empty() {
-            self.available.remove(&bare);
-        }
-    }
-
-    fn is_offline(&self, address: &Address) -> bool {
-        !self.available.contains_key(&address.bare())
-    }
 }
 
 /// The router's state.
@@ -271,24 +223,6 @@ impl Dispatcher {
         self.slots
             .iter()
             .any(|slot| !slot.waiting.is_empty() || !slot.statuses.is_empty())
-    }
-
-    fn flush_statuses(&mut self) {
-        for slot in &mut self.slots {
-            while let Some(envelope) = slot.statuses.pop_front() {
-                match slot.tx.try_send(envelope) {
-                    Ok(()) => {}
-                    Err(mpsc::error::TrySendError::Full(envelope)) => {
-                        slot.statuses.push_front(envelope);
-                        break;
-                    }
-                    Err(mpsc::error::TrySendError::Closed(_)) => {
-                        slot.statuses.clear();
-                        break;
-                    }
-                }
-            }
-        }
     }
 
     fn flush_waiting(&mut self) {
@@ -578,62 +512,6 @@ impl Dispatcher {
         self.fail_pending(id, DeliveryError::new(ErrorKind::ResourceConstraint, text));
     }
 
-    fn fail_pending(&mut self, id: u64, error: DeliveryError) {
-        let Some(pending) = self.pending.remove(&id) else {
-            return;
-        };
-        self.forget_outbox(&pending);
-        if let Some(origin) = pending.origin {
-            self.report(
-                origin,
-                pending.origin_envelope,
-                Some(pending.recipient),
-                DeliveryOutcome::Failed(error),
-            );
-        }
-    }
-
-    fn handle_status(&mut self, from: usize, status: DeliveryStatus) {
-        let Some(pending) = self.pending.get(&status.about.0) else {
-            debug!(adapter = %self.slots[from].id, about = status.about.0, "Status for an unknown delivery");
-            return;
-        };
-        if pending.slot != from || status.outcome == DeliveryOutcome::Accepted {
-            return;
-        }
-        let pending = self
-            .pending
-            .remove(&status.about.0)
-            .expect("checked just above");
-        self.forget_outbox(&pending);
-        let Some(origin) = pending.origin else {
-            return;
-        };
-        match status.outcome {
-            DeliveryOutcome::Failed(error) => self.report(
-                origin,
-                pending.origin_envelope,
-                Some(pending.recipient),
-                DeliveryOutcome::Failed(error),
-            ),
-            DeliveryOutcome::Delivered if pending.wants_receipt => self.report(
-                origin,
-                pending.origin_envelope,
-                Some(pending.recipient),
-                DeliveryOutcome::Delivered,
-            ),
-            _ => {}
-        }
-    }
-
-    fn forget_outbox(&self, pending: &Pending) {
-        if let Some(seq) = pending.durable
-            && let Err(error) = self.store.outbox_remove(&self.slots[pending.slot].id, seq)
-        {
-            error!(seq = seq.0, error = %error, "Removing a delivered message from the outbox failed");
-        }
-    }
-
     fn send_ephemeral(
         &mut self,
         origin: usize,
@@ -684,43 +562,5 @@ impl Dispatcher {
     fn ephemeral_id(&mut self) -> u64 {
         self.next_ephemeral = self.next_ephemeral.wrapping_add(1);
         EPHEMERAL_BIT | self.next_ephemeral
-    }
-
-    /// Sends a status back to the adapter that sent envelope `about`.
-    fn report(
-        &mut self,
-        origin: usize,
-        about: EnvelopeId,
-        recipient: Option<Address>,
-        outcome: DeliveryOutcome,
-    ) {
-        let status = DeliveryStatus {
-            about,
-            recipient,
-            outcome,
-        };
-        let slot = &mut self.slots[origin];
-        let envelope = Envelope::status(about, status);
-        if !slot.statuses.is_empty() {
-            // Keep reports in order behind those already waiting.
-            Self::queue_status(slot, envelope);
-            return;
-        }
-        match slot.tx.try_send(envelope) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(envelope)) => Self::queue_status(slot, envelope),
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                debug!(adapter = %slot.id, about = about.0, "Status for a stopped adapter discarded");
-            }
-        }
-    }
-
-    fn queue_status(slot: &mut Slot, envelope: Envelope) {
-        if slot.statuses.len() >= MAX_STATUS_BACKLOG {
-            error!(adapter = %slot.id, backlog = slot.statuses.len(),
-                "Adapter does not read its queue; a delivery status to it was dropped");
-            return;
-        }
-        slot.statuses.push_back(envelope);
     }
 }

@@ -5,17 +5,19 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use switchboard_core::adapter::AdapterContext;
-use switchboard_core::address::{Address, IrcAddress, XmppAddress};
+use switchboard_core::address::{Address, XmppAddress};
 use switchboard_core::envelope::{
     DeliveryError, DeliveryOutcome, DeliveryStatus, Envelope, EnvelopeId, ErrorKind, Payload,
 };
 use switchboard_core::message::Message;
-use switchboard_core::room::RoomEvent;
-use switchboard_core::store::{Registration, SharedStore, StoreError};
+use switchboard_core::store::SharedStore;
 use tokio::sync::mpsc;
-use tracing::{debug, info, warn};
+use tracing::{debug, warn};
 
 use crate::address_prompt;
+mod accounts;
+mod room_events;
+
 use crate::commands;
 use crate::component::{LinkEvent, Outgoing};
 use crate::config::XmppAdapterConfig;
@@ -23,7 +25,7 @@ use crate::ids;
 use crate::map::{self, MapError, MessageMapper, ServiceInfo};
 use crate::proto::Element;
 use crate::registration;
-use crate::rooms::{self, RoomInbound, Rooms};
+use crate::rooms::{self, Rooms};
 use crate::transport_rooms;
 
 /// How many messages from XMPP are remembered so that a failure reported later can be answered with an error
@@ -401,220 +403,6 @@ impl Session {
         }
     }
 
-    /// XEP-0077 registration with the gateway domain the iq is addressed to; the store keeps it per user and
-    /// domain.
-    async fn on_register(&mut self, domain: &str, iq: &Element) {
-        let Some(user) = iq
-            .attr("from")
-            .and_then(|from| XmppAddress::from_jid_str(from).ok())
-            .map(|from| from.bare().jid().to_string())
-        else {
-            return;
-        };
-        if iq.attr("to").is_some_and(|to| to != domain) {
-            if let Some(reply) = map::error_reply(
-                iq,
-                ErrorKind::BadRequest,
-                "register with the gateway domain itself",
-            ) {
-                self.send_to_domain(domain, reply, None).await;
-            }
-            return;
-        }
-        let network = self
-            .config
-            .domains
-            .network_of(domain)
-            .map(|n| format!("{n:?}").to_uppercase())
-            .unwrap_or_else(|| domain.to_owned());
-        let replies = match registration::parse(iq) {
-            Err(reason) => map::error_reply(iq, ErrorKind::BadRequest, reason)
-                .into_iter()
-                .collect(),
-            Ok(registration::Request::Form) => match self.store.registration(&user, domain) {
-                Ok(current) => vec![registration::form(iq, &network, current.as_ref())],
-                Err(error) => internal_error(iq, &error),
-            },
-            Ok(registration::Request::Submit {
-                username,
-                password,
-                nick,
-            }) => {
-                let mut record = self
-                    .store
-                    .registration(&user, domain)
-                    .ok()
-                    .flatten()
-                    .unwrap_or_else(|| Registration {
-                        user: user.clone(),
-                        network: domain.to_owned(),
-                        legacy_username: None,
-                        legacy_password: None,
-                        settings: Default::default(),
-                    });
-                let first = record.legacy_username.is_none() && record.settings.is_empty();
-                record.legacy_username = username.or(record.legacy_username);
-                record.legacy_password = password.or(record.legacy_password);
-                if let Some(nick) = nick {
-                    record.settings.insert("nick".to_owned(), nick);
-                }
-                match self.store.put_registration(&record) {
-                    Ok(()) => {
-                        info!(user = %user, domain, "User registered with the gateway");
-                        let mut replies = vec![registration::result(iq)];
-                        if first {
-                            replies.push(registration::presence("subscribe", domain, &user));
-                        }
-                        replies
-                    }
-                    Err(error) => internal_error(iq, &error),
-                }
-            }
-            Ok(registration::Request::Remove) => {
-                match self.store.remove_registration(&user, domain) {
-                    Ok(_) => {
-                        info!(user = %user, domain, "User removed their registration");
-                        vec![
-                            registration::result(iq),
-                            registration::presence("unsubscribe", domain, &user),
-                            registration::presence("unsubscribed", domain, &user),
-                        ]
-                    }
-                    Err(error) => internal_error(iq, &error),
-                }
-            }
-        };
-        for reply in replies {
-            self.send_to_domain(domain, reply, None).await;
-        }
-    }
-
-    /// The per-user settings command: the form, or the submitted values stored with the registration.
-    async fn on_settings(&mut self, domain: &str, iq: &Element) {
-        let Some(user) = iq
-            .attr("from")
-            .and_then(|from| XmppAddress::from_jid_str(from).ok())
-            .map(|from| from.bare().jid().to_string())
-        else {
-            return;
-        };
-        let mut record = match self.store.registration(&user, domain) {
-            Ok(found) => found.unwrap_or_else(|| Registration {
-                user: user.clone(),
-                network: domain.to_owned(),
-                legacy_username: None,
-                legacy_password: None,
-                settings: Default::default(),
-            }),
-            Err(error) => {
-                for reply in internal_error(iq, &error) {
-                    self.send_to_domain(domain, reply, None).await;
-                }
-                return;
-            }
-        };
-        let current: Vec<(String, String)> = record
-            .settings
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let answer = match commands::settings(iq, &current) {
-            commands::SettingsStep::Form(form) => form,
-            commands::SettingsStep::Save(values, done) => {
-                for (key, value) in values {
-                    if value.is_empty() {
-                        record.settings.remove(&key);
-                    } else {
-                        record.settings.insert(key, value);
-                    }
-                }
-                match self.store.put_registration(&record) {
-                    Ok(()) => done,
-                    Err(error) => {
-                        for reply in internal_error(iq, &error) {
-                            self.send_to_domain(domain, reply, None).await;
-                        }
-                        return;
-                    }
-                }
-            }
-        };
-        self.send_to_domain(domain, answer, None).await;
-    }
-
-    /// Shows an event of a remote room in the bridged MUC it is for.
-    async fn show_room_event(&mut self, recipient: Option<&Address>, event: &RoomEvent) {
-        let Some(Address::Xmpp(target)) = recipient else {
-            warn!(room = %event.room, "Room event not shown: it names no XMPP recipient");
-            return;
-        };
-        if !self.rooms.is_bridged(target) {
-            // A channel's event for one transport user, shown in the component room they joined.
-            let user = target.clone();
-            for stanza in transport_rooms::event_to_xmpp(event, &user, &self.config.domains) {
-                let domain = stanza
-                    .attr("from")
-                    .and_then(|f| XmppAddress::from_jid_str(f).ok())
-                    .map(|f| f.domain().to_owned())
-                    .unwrap_or_else(|| self.main_domain.clone());
-                self.send_to_domain(&domain, stanza, None).await;
-            }
-            return;
-        }
-        let room = target;
-        let person = event.real_address.clone().or_else(|| match &event.room {
-            Address::Irc(channel) => IrcAddress::nick(channel.network(), &event.nick)
-                .ok()
-                .map(Address::Irc),
-            _ => None,
-        });
-        let Some(person) = person.and_then(|p| self.config.domains.to_jid(&p)) else {
-            warn!(room = %event.room, nick = %event.nick, "Room event not shown: no JID for the person");
-            return;
-        };
-        let room = room.clone();
-        let stanzas = self
-            .rooms
-            .event_stanzas(&room, event, &person.bare().jid().to_string());
-        let domain = self.main_domain.clone();
-        for stanza in stanzas {
-            self.send_to_domain(&domain, stanza, None).await;
-        }
-    }
-
-    /// Carries what happens in a bridged room into the core.
-    async fn on_room_stanza(
-        &mut self,
-        cx: &AdapterContext,
-        inbound: RoomInbound,
-        stanza: &Element,
-    ) {
-        let payload = match inbound {
-            RoomInbound::Ignore => return,
-            RoomInbound::Event(event) => Payload::Room(event),
-            RoomInbound::Message => {
-                match self
-                    .mapper
-                    .room_message_to_core(stanza, time::OffsetDateTime::now_utc())
-                {
-                    Ok(mut message) => {
-                        ids::inbound(cx.store.as_ref(), &mut message);
-                        Payload::Message(Box::new(message))
-                    }
-                    Err(error) => {
-                        debug!(error = %error, "Room message not carried");
-                        return;
-                    }
-                }
-            }
-        };
-        self.next_envelope += 1;
-        let _ = cx
-            .to_core
-            .send(Envelope::new(EnvelopeId(self.next_envelope), payload))
-            .await;
-    }
-
     async fn refuse(&mut self, domain: &str, stanza: &Element, error: &MapError) {
         match error.error_kind() {
             Some(kind) => {
@@ -684,16 +472,4 @@ impl Session {
         };
         link.send(Outgoing { stanza, token }).is_ok()
     }
-}
-
-/// An internal-server-error answer for a store failure (logged, not shown in detail to the user).
-fn internal_error(iq: &Element, error: &StoreError) -> Vec<Element> {
-    warn!(error = %error, "Registration store failed");
-    map::error_reply(
-        iq,
-        ErrorKind::InternalServerError,
-        "the gateway could not store the registration",
-    )
-    .into_iter()
-    .collect()
 }

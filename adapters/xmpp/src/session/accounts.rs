@@ -1,0 +1,168 @@
+//! The session's handling of accounts: XEP-0077 registration and the per-user settings command, both kept
+//! in the store per user and gateway domain.
+
+use switchboard_core::address::XmppAddress;
+use switchboard_core::envelope::ErrorKind;
+use switchboard_core::store::{Registration, StoreError};
+use tracing::{info, warn};
+
+use super::Session;
+use crate::commands;
+use crate::map;
+use crate::proto::Element;
+use crate::registration;
+
+impl Session {
+    /// XEP-0077 registration with the gateway domain the iq is addressed to; the store keeps it per user and
+    /// domain.
+    pub(super) async fn on_register(&mut self, domain: &str, iq: &Element) {
+        let Some(user) = iq
+            .attr("from")
+            .and_then(|from| XmppAddress::from_jid_str(from).ok())
+            .map(|from| from.bare().jid().to_string())
+        else {
+            return;
+        };
+        if iq.attr("to").is_some_and(|to| to != domain) {
+            if let Some(reply) = map::error_reply(
+                iq,
+                ErrorKind::BadRequest,
+                "register with the gateway domain itself",
+            ) {
+                self.send_to_domain(domain, reply, None).await;
+            }
+            return;
+        }
+        let network = self
+            .config
+            .domains
+            .network_of(domain)
+            .map(|n| format!("{n:?}").to_uppercase())
+            .unwrap_or_else(|| domain.to_owned());
+        let replies = match registration::parse(iq) {
+            Err(reason) => map::error_reply(iq, ErrorKind::BadRequest, reason)
+                .into_iter()
+                .collect(),
+            Ok(registration::Request::Form) => match self.store.registration(&user, domain) {
+                Ok(current) => vec![registration::form(iq, &network, current.as_ref())],
+                Err(error) => internal_error(iq, &error),
+            },
+            Ok(registration::Request::Submit {
+                username,
+                password,
+                nick,
+            }) => {
+                let mut record = self
+                    .store
+                    .registration(&user, domain)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| Registration {
+                        user: user.clone(),
+                        network: domain.to_owned(),
+                        legacy_username: None,
+                        legacy_password: None,
+                        settings: Default::default(),
+                    });
+                let first = record.legacy_username.is_none() && record.settings.is_empty();
+                record.legacy_username = username.or(record.legacy_username);
+                record.legacy_password = password.or(record.legacy_password);
+                if let Some(nick) = nick {
+                    record.settings.insert("nick".to_owned(), nick);
+                }
+                match self.store.put_registration(&record) {
+                    Ok(()) => {
+                        info!(user = %user, domain, "User registered with the gateway");
+                        let mut replies = vec![registration::result(iq)];
+                        if first {
+                            replies.push(registration::presence("subscribe", domain, &user));
+                        }
+                        replies
+                    }
+                    Err(error) => internal_error(iq, &error),
+                }
+            }
+            Ok(registration::Request::Remove) => {
+                match self.store.remove_registration(&user, domain) {
+                    Ok(_) => {
+                        info!(user = %user, domain, "User removed their registration");
+                        vec![
+                            registration::result(iq),
+                            registration::presence("unsubscribe", domain, &user),
+                            registration::presence("unsubscribed", domain, &user),
+                        ]
+                    }
+                    Err(error) => internal_error(iq, &error),
+                }
+            }
+        };
+        for reply in replies {
+            self.send_to_domain(domain, reply, None).await;
+        }
+    }
+
+    /// The per-user settings command: the form, or the submitted values stored with the registration.
+    pub(super) async fn on_settings(&mut self, domain: &str, iq: &Element) {
+        let Some(user) = iq
+            .attr("from")
+            .and_then(|from| XmppAddress::from_jid_str(from).ok())
+            .map(|from| from.bare().jid().to_string())
+        else {
+            return;
+        };
+        let mut record = match self.store.registration(&user, domain) {
+            Ok(found) => found.unwrap_or_else(|| Registration {
+                user: user.clone(),
+                network: domain.to_owned(),
+                legacy_username: None,
+                legacy_password: None,
+                settings: Default::default(),
+            }),
+            Err(error) => {
+                for reply in internal_error(iq, &error) {
+                    self.send_to_domain(domain, reply, None).await;
+                }
+                return;
+            }
+        };
+        let current: Vec<(String, String)> = record
+            .settings
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let answer = match commands::settings(iq, &current) {
+            commands::SettingsStep::Form(form) => form,
+            commands::SettingsStep::Save(values, done) => {
+                for (key, value) in values {
+                    if value.is_empty() {
+                        record.settings.remove(&key);
+                    } else {
+                        record.settings.insert(key, value);
+                    }
+                }
+                match self.store.put_registration(&record) {
+                    Ok(()) => done,
+                    Err(error) => {
+                        for reply in internal_error(iq, &error) {
+                            self.send_to_domain(domain, reply, None).await;
+                        }
+                        return;
+                    }
+                }
+            }
+        };
+        self.send_to_domain(domain, answer, None).await;
+    }
+}
+
+/// An internal-server-error answer for a store failure (logged, not shown in detail to the user).
+fn internal_error(iq: &Element, error: &StoreError) -> Vec<Element> {
+    warn!(error = %error, "Registration store failed");
+    map::error_reply(
+        iq,
+        ErrorKind::InternalServerError,
+        "the gateway could not store the registration",
+    )
+    .into_iter()
+    .collect()
+}
