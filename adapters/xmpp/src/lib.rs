@@ -6,7 +6,6 @@
 //! - [`XmppAdapter`] runs one component connection per domain against the XMPP server.
 #![forbid(unsafe_code)]
 
-mod address_prompt;
 mod commands;
 mod component;
 mod config;
@@ -14,7 +13,6 @@ mod ids;
 mod link;
 pub mod map;
 pub mod proto;
-mod registration;
 mod rooms;
 mod session;
 pub mod transport;

@@ -9,7 +9,6 @@ use switchboard_core::room::{Affiliation, Role, RoomChange, RoomEvent};
 use crate::proto::{Element, NS_COMPONENT};
 use crate::transport::TransportDomains;
 
-const NS_MUC: &str = "http://jabber.org/protocol/muc";
 const NS_MUC_USER: &str = "http://jabber.org/protocol/muc#user";
 
 /// A join or leave of a component room by an XMPP user, as the room event and its recipient (the channel).
@@ -122,13 +121,6 @@ pub(crate) fn event_to_xmpp(
                 .with_child(Element::new("subject", NS_COMPONENT).with_text(text.clone())),
         ],
     }
-}
-
-/// Whether a presence is a MUC join (XEP-0045 §7.2.1: it carries the muc `<x/>`) or a leave, to a resource.
-pub(crate) fn is_room_presence(presence: &Element) -> bool {
-    presence.name == "presence"
-        && presence.attr("to").is_some_and(|to| to.contains('/'))
-        && (presence.child("x", NS_MUC).is_some() || presence.attr("type") == Some("unavailable"))
 }
 
 fn role_name(role: Role) -> &'static str {

@@ -103,6 +103,40 @@ async fn a_user_joins_a_channel_as_a_component_room_and_talks_in_it() {
     let (message, recipient) = irc_got(&gateway.irc, "hi channel").await;
     assert_eq!(recipient, Some(addr("irc://libera/%23dev")));
     assert_eq!(message.meta.kind, MessageKind::GroupChat);
+
+    // A nick change is a presence to the new nick (XEP-0045 §7.6); the IRC side gets it as a join under it.
+    tokio::task::block_in_place(|| alice.send_raw(&format!("<presence to='{room}/ally'/>")))
+        .expect("rename");
+    gateway
+        .irc
+        .wait_for_delivery(
+            WAIT,
+            |e| matches!(&e.payload, Payload::Room(r) if r.nick == "ally"),
+        )
+        .await
+        .expect("the nick change reached the IRC side");
+
+    // A kick on IRC shows as an unavailable presence with status 307 and the reason.
+    let kick = RoomEvent {
+        room: addr("irc://libera/%23dev"),
+        nick: "carol".into(),
+        real_address: None,
+        change: RoomChange::Kicked {
+            by: Some("op".into()),
+            reason: Some("flooding".into()),
+        },
+    };
+    let mut envelope = Envelope::new(EnvelopeId(600), Payload::Room(Box::new(kick)));
+    envelope.recipient = Some(alice_jid.clone());
+    gateway.irc.inject(envelope).await;
+    let kicked = tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| {
+            r.event == "presence" && r.from == format!("{room}/carol") && r.kind == "unavailable"
+        })
+    })
+    .expect("carol's kick");
+    assert!(kicked.xml.contains("307"), "{}", kicked.xml);
+    assert!(kicked.xml.contains("flooding"), "{}", kicked.xml);
     drop(alice);
     gateway.running.shutdown().await;
 }

@@ -7,6 +7,8 @@
 //! - [`presence`]: `<presence/>` <-> [`Presence`](switchboard_core::presence::Presence); subscription
 //!   requests are a separate [`SubscriptionRequest`].
 //! - [`iq`]: the IQs the gateway answers itself (service discovery, version, ping).
+//! - [`register`]: XEP-0077 in-band registration with a transport domain (XEP-0100 §4).
+//! - [`gateway`]: XEP-0100 §6 `jabber:iq:gateway` address translation.
 
 use switchboard_core::address::XmppAddressError;
 use switchboard_core::envelope::{DeliveryError, ErrorKind};
@@ -16,18 +18,25 @@ use crate::transport::TransportAddressError;
 
 mod attrs;
 pub mod error;
+pub mod gateway;
 pub mod iq;
 pub mod message;
 pub mod ns;
 pub mod presence;
+pub mod register;
 mod stamp;
 
 pub use error::{ErrorType, error_element, error_of, error_reply};
+pub use gateway::{PromptError, answer_gateway};
 pub use iq::{FEATURES, ServiceInfo, answer_iq};
 pub use message::{ChatState, MessageMapper, receipt};
 pub use presence::{
     SubscriptionRequest, answer_subscription, presence_from_core, presence_to_core,
     priority_from_core, priority_to_core,
+};
+pub use register::{
+    RegisterError, RegisterRequest, parse_register, presences_after_removal, register_form,
+    register_result, registration_from, subscription_after_registration, updated_registration,
 };
 
 /// Why a stanza from XMPP does not become a core message or presence.

@@ -10,7 +10,6 @@ use super::Session;
 use crate::commands;
 use crate::map;
 use crate::proto::Element;
-use crate::registration;
 
 impl Session {
     /// XEP-0077 registration with the gateway domain the iq is addressed to; the store keeps it per user and
@@ -39,62 +38,50 @@ impl Session {
             .network_of(domain)
             .map(|n| format!("{n:?}").to_uppercase())
             .unwrap_or_else(|| domain.to_owned());
-        let replies = match registration::parse(iq) {
-            Err(reason) => map::error_reply(iq, ErrorKind::BadRequest, reason)
+        let Some(request) = map::parse_register(iq) else {
+            return;
+        };
+        let replies = match request {
+            Err(error) => map::error_reply(iq, ErrorKind::BadRequest, &error.to_string())
                 .into_iter()
                 .collect(),
-            Ok(registration::Request::Form) => match self.store.registration(&user, domain) {
-                Ok(current) => vec![registration::form(iq, &network, current.as_ref())],
+            Ok(map::RegisterRequest::Form) => match self.store.registration(&user, domain) {
+                Ok(current) => vec![map::register_form(iq, &network, current.as_ref())],
                 Err(error) => internal_error(iq, &error),
             },
-            Ok(registration::Request::Submit {
+            Ok(map::RegisterRequest::Submit {
                 username,
                 password,
                 nick,
             }) => {
-                let mut record = self
-                    .store
-                    .registration(&user, domain)
-                    .ok()
-                    .flatten()
-                    .unwrap_or_else(|| Registration {
-                        user: user.clone(),
-                        network: domain.to_owned(),
-                        legacy_username: None,
-                        legacy_password: None,
-                        settings: Default::default(),
-                    });
-                let first = record.legacy_username.is_none() && record.settings.is_empty();
-                record.legacy_username = username.or(record.legacy_username);
-                record.legacy_password = password.or(record.legacy_password);
-                if let Some(nick) = nick {
-                    record.settings.insert("nick".to_owned(), nick);
-                }
+                let current = self.store.registration(&user, domain).ok().flatten();
+                let first = current.is_none();
+                let record = match &current {
+                    Some(current) => map::updated_registration(current, username, password, nick),
+                    None => map::registration_from(username, password, nick, &user, domain),
+                };
                 match self.store.put_registration(&record) {
                     Ok(()) => {
                         info!(user = %user, domain, "User registered with the gateway");
-                        let mut replies = vec![registration::result(iq)];
+                        let mut replies = vec![map::register_result(iq)];
                         if first {
-                            replies.push(registration::presence("subscribe", domain, &user));
+                            replies.push(map::subscription_after_registration(domain, &user));
                         }
                         replies
                     }
                     Err(error) => internal_error(iq, &error),
                 }
             }
-            Ok(registration::Request::Remove) => {
-                match self.store.remove_registration(&user, domain) {
-                    Ok(_) => {
-                        info!(user = %user, domain, "User removed their registration");
-                        vec![
-                            registration::result(iq),
-                            registration::presence("unsubscribe", domain, &user),
-                            registration::presence("unsubscribed", domain, &user),
-                        ]
-                    }
-                    Err(error) => internal_error(iq, &error),
+            Ok(map::RegisterRequest::Remove) => match self.store.remove_registration(&user, domain)
+            {
+                Ok(_) => {
+                    info!(user = %user, domain, "User removed their registration");
+                    let mut replies = vec![map::register_result(iq)];
+                    replies.extend(map::presences_after_removal(domain, &user));
+                    replies
                 }
-            }
+                Err(error) => internal_error(iq, &error),
+            },
         };
         for reply in replies {
             self.send_to_domain(domain, reply, None).await;

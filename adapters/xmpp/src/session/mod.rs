@@ -14,7 +14,6 @@ use switchboard_core::store::SharedStore;
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
-use crate::address_prompt;
 mod accounts;
 mod room_events;
 
@@ -24,7 +23,6 @@ use crate::config::XmppAdapterConfig;
 use crate::ids;
 use crate::map::{self, MapError, MessageMapper, ServiceInfo};
 use crate::proto::Element;
-use crate::registration;
 use crate::rooms::{self, Rooms};
 use crate::transport_rooms;
 
@@ -283,11 +281,11 @@ impl Session {
             return;
         }
         match stanza.name.as_str() {
-            "iq" if registration::is_register_iq(&stanza) => {
+            "iq" if stanza.child("query", map::ns::REGISTER).is_some() => {
                 self.on_register(&domain, &stanza).await
             }
-            "iq" if address_prompt::is_gateway_iq(&stanza) => {
-                if let Some(answer) = address_prompt::answer(&stanza, &self.config.domains) {
+            "iq" if stanza.child("query", map::ns::GATEWAY).is_some() => {
+                if let Some(answer) = map::answer_gateway(&stanza, &self.config.domains) {
                     self.send_to_domain(&domain, answer, None).await;
                 }
             }
@@ -369,18 +367,19 @@ impl Session {
                 }
                 Err(error) => self.refuse(&domain, &stanza, &error).await,
             },
-            "presence" if transport_rooms::is_room_presence(&stanza) => {
+            // A presence to `#channel%network@domain/nick` is a join, a nick change (XEP-0045 §7.6: the same
+            // presence to a new nick; the IRC side tells the two apart) or a leave of a component room.
+            "presence"
                 if let Some((event, channel)) =
-                    transport_rooms::occupant_presence_to_core(&stanza, &self.config.domains)
-                {
-                    self.next_envelope += 1;
-                    let mut envelope = Envelope::new(
-                        EnvelopeId(self.next_envelope),
-                        Payload::Room(Box::new(event)),
-                    );
-                    envelope.recipient = Some(channel);
-                    let _ = cx.to_core.send(envelope).await;
-                }
+                    transport_rooms::occupant_presence_to_core(&stanza, &self.config.domains) =>
+            {
+                self.next_envelope += 1;
+                let mut envelope = Envelope::new(
+                    EnvelopeId(self.next_envelope),
+                    Payload::Room(Box::new(event)),
+                );
+                envelope.recipient = Some(channel);
+                let _ = cx.to_core.send(envelope).await;
             }
             "presence" => match map::presence_to_core(&stanza, &self.config.domains) {
                 Ok(Some((presence, recipient))) => {
