@@ -287,3 +287,51 @@ async fn typing_notifications_cross_as_rfc_3994_is_composing() {
     drop(alice);
     gateway.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_payloads_reach_a_far_side_that_can_carry_them() {
+    let prosody = Prosody::start(&ProsodyOptions::default()).expect("prosody");
+    let gateway = start_gateway(&prosody).await;
+    let mut alice = login(&prosody, "alice@localhost/test", "alice-pass");
+    let mut bob = login(&prosody, "bob@localhost/test", "bob-pass");
+    tokio::task::block_in_place(|| {
+        alice.send_raw(
+            "<message type='chat' to='carol%libera@gw.localhost' id='p1'><body>with extras</body>\
+             <foo xmlns='urn:example:custom' level='2'><bar>kept</bar></foo></message>",
+        )
+    })
+    .expect("send");
+    let (message, _) = irc_got(&gateway.irc, "with extras").await;
+    // The far side here hands the same message on to another XMPP user, who can carry the payload.
+    let mut onward = message.clone();
+    onward.cpim = switchboard_core::cpim::CpimMessage::from_parts(
+        onward
+            .cpim
+            .headers()
+            .iter()
+            .map(|header| match header {
+                switchboard_core::cpim::Header::From(_) => switchboard_core::cpim::Header::From(
+                    switchboard_core::message::name_addr(&addr("irc://libera/carol,isnick")),
+                ),
+                switchboard_core::cpim::Header::To(_) => switchboard_core::cpim::Header::To(
+                    switchboard_core::message::name_addr(&addr("xmpp:bob@localhost")),
+                ),
+                other => other.clone(),
+            })
+            .collect(),
+        onward.cpim.content().clone(),
+    )
+    .expect("cpim");
+    onward.meta = switchboard_core::message::MessageMeta::new(MessageKind::Chat);
+    gateway.irc.send_message(onward).await;
+    let seen = tokio::task::block_in_place(|| {
+        bob.wait_for(WAIT, |r| {
+            r.event == "message" && r.body.as_deref() == Some("with extras")
+        })
+    })
+    .expect("bob gets it");
+    assert!(seen.xml.contains("urn:example:custom"), "{}", seen.xml);
+    assert!(seen.xml.contains("kept"), "{}", seen.xml);
+    drop((alice, bob));
+    gateway.running.shutdown().await;
+}

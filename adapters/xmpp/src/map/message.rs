@@ -210,6 +210,7 @@ fn build_message(
     meta.action = action;
     meta.wants_receipt = stanza.child("request", ns::RECEIPTS).is_some();
     meta.links = links;
+    let cpim = super::payload::carry(stanza, cpim);
     Ok(Message { cpim, meta })
 }
 
@@ -330,6 +331,9 @@ impl MessageMapper {
             && let Some(delay) = delay_element(sent.as_offset_date_time())
         {
             stanza = stanza.with_child(delay);
+        }
+        for payload in super::payload::restore(&message.cpim) {
+            stanza = stanza.with_child(payload);
         }
         Ok(stanza)
     }

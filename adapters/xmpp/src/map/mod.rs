@@ -22,6 +22,7 @@ pub mod gateway;
 pub mod iq;
 pub mod message;
 pub mod ns;
+mod payload;
 pub mod presence;
 pub mod register;
 mod stamp;
