@@ -186,12 +186,7 @@ mod tests {
     use super::*;
 
     fn domains() -> TransportDomains {
-        let mut d = TransportDomains::default();
-        d.add("irc.gw.example", LegacyNetwork::Irc);
-        d.add("sip.gw.example", LegacyNetwork::Sip);
-        d.add("sms.gw.example", LegacyNetwork::Sms);
-        d.add("email.gw.example", LegacyNetwork::Email);
-        d
+        super::super::test_domains()
     }
 
     fn iq(iq_type: &str, to: &str, prompt: Option<&str>) -> Element {

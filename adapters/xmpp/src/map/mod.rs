@@ -125,3 +125,14 @@ impl MapError {
         }
     }
 }
+
+/// The gateway domains the unit tests of the mapping use: one per network kind.
+#[cfg(test)]
+pub(crate) fn test_domains() -> crate::transport::TransportDomains {
+    let mut domains = crate::transport::TransportDomains::default();
+    domains.add("irc.gw.example", crate::transport::LegacyNetwork::Irc);
+    domains.add("sip.gw.example", crate::transport::LegacyNetwork::Sip);
+    domains.add("sms.gw.example", crate::transport::LegacyNetwork::Sms);
+    domains.add("email.gw.example", crate::transport::LegacyNetwork::Email);
+    domains
+}
