@@ -123,17 +123,7 @@ pub(crate) fn answer(
             report.rooms.join(", ")
         }
     ));
-    Some(result(
-        Element::new("command", NS_COMMANDS)
-            .with_attr("node", STATUS)
-            .with_attr("status", "completed")
-            .with_attr("sessionid", iq.attr("id").unwrap_or("status"))
-            .with_child(
-                Element::new("note", NS_COMMANDS)
-                    .with_attr("type", "info")
-                    .with_text(lines.join("\n")),
-            ),
-    ))
+    Some(completed(iq, STATUS, &lines.join("\n"), false))
 }
 
 /// Whether `from` is one of `admins` (compared as bare JIDs).
@@ -161,20 +151,8 @@ pub(crate) fn settings(iq: &Element, current: &[(String, String)]) -> SettingsSt
         .or(iq.attr("id"))
         .unwrap_or("settings")
         .to_owned();
-    let reply = |status: &str, child: Element| {
-        Element::new("iq", NS_COMPONENT)
-            .with_attr("type", "result")
-            .with_attr("id", iq.attr("id").unwrap_or_default())
-            .with_attr("from", iq.attr("to").unwrap_or_default())
-            .with_attr("to", iq.attr("from").unwrap_or_default())
-            .with_child(
-                Element::new("command", NS_COMMANDS)
-                    .with_attr("node", SETTINGS)
-                    .with_attr("sessionid", session.clone())
-                    .with_attr("status", status)
-                    .with_child(child),
-            )
-    };
+    let reply =
+        |status: &str, child: Element| command_result(iq, SETTINGS, &session, status, child);
     let submitted = command
         .and_then(|c| c.child("x", NS_DATA))
         .filter(|x| x.attr("type") == Some("submit"));
@@ -227,6 +205,21 @@ pub(crate) enum SettingsStep {
 
 /// The completed answer of a one-step command `node`, with `text` as its note (`error` when it failed).
 pub(crate) fn completed(iq: &Element, node: &str, text: &str, failed: bool) -> Element {
+    let note = Element::new("note", NS_COMMANDS)
+        .with_attr("type", if failed { "error" } else { "info" })
+        .with_text(text);
+    command_result(iq, node, iq.attr("id").unwrap_or(node), "completed", note)
+}
+
+/// The result iq answering command `iq` (XEP-0050 §3.4): the `<command/>` of `node` in `status`, holding
+/// `child` (a note or a form).
+fn command_result(
+    iq: &Element,
+    node: &str,
+    session: &str,
+    status: &str,
+    child: Element,
+) -> Element {
     Element::new("iq", NS_COMPONENT)
         .with_attr("type", "result")
         .with_attr("id", iq.attr("id").unwrap_or_default())
@@ -235,12 +228,8 @@ pub(crate) fn completed(iq: &Element, node: &str, text: &str, failed: bool) -> E
         .with_child(
             Element::new("command", NS_COMMANDS)
                 .with_attr("node", node)
-                .with_attr("status", "completed")
-                .with_attr("sessionid", iq.attr("id").unwrap_or(node))
-                .with_child(
-                    Element::new("note", NS_COMMANDS)
-                        .with_attr("type", if failed { "error" } else { "info" })
-                        .with_text(text),
-                ),
+                .with_attr("sessionid", session)
+                .with_attr("status", status)
+                .with_child(child),
         )
 }
