@@ -4,8 +4,8 @@
 
 use switchboard_core::address::XmppAddress;
 
-use crate::map::error_reply;
-use crate::proto::{Element, NS_COMPONENT};
+use crate::map::{error_reply, iq_result};
+use crate::proto::Element;
 use switchboard_core::envelope::ErrorKind;
 
 /// XEP-0050 §2.
@@ -51,15 +51,8 @@ pub(crate) fn answer(
     is_admin: bool,
     status: impl FnOnce() -> StatusReport,
 ) -> Option<Element> {
-    let from = iq.attr("from")?;
-    let result = |child: Element| {
-        Element::new("iq", NS_COMPONENT)
-            .with_attr("type", "result")
-            .with_attr("id", iq.attr("id").unwrap_or_default())
-            .with_attr("from", iq.attr("to").unwrap_or(main_domain))
-            .with_attr("to", from)
-            .with_child(child)
-    };
+    iq.attr("from")?;
+    let result = |child: Element| iq_result(iq).with_child(child);
     if iq.child("query", NS_DISCO_ITEMS).is_some() {
         let mut items = Element::new("query", NS_DISCO_ITEMS)
             .with_attr("node", NS_COMMANDS)
@@ -220,16 +213,11 @@ fn command_result(
     status: &str,
     child: Element,
 ) -> Element {
-    Element::new("iq", NS_COMPONENT)
-        .with_attr("type", "result")
-        .with_attr("id", iq.attr("id").unwrap_or_default())
-        .with_attr("from", iq.attr("to").unwrap_or_default())
-        .with_attr("to", iq.attr("from").unwrap_or_default())
-        .with_child(
-            Element::new("command", NS_COMMANDS)
-                .with_attr("node", node)
-                .with_attr("sessionid", session)
-                .with_attr("status", status)
-                .with_child(child),
-        )
+    iq_result(iq).with_child(
+        Element::new("command", NS_COMMANDS)
+            .with_attr("node", node)
+            .with_attr("sessionid", session)
+            .with_attr("status", status)
+            .with_child(child),
+    )
 }

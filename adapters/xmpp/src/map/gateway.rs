@@ -6,8 +6,9 @@ use switchboard_core::address::{Address, IrcAddress, MailtoAddress, TelNumber};
 use switchboard_core::envelope::ErrorKind;
 use thiserror::Error;
 
+use super::iq::{iq_result, request_is_get};
 use super::{error_reply, ns};
-use crate::proto::{Element, NS_COMPONENT};
+use crate::proto::Element;
 use crate::transport::{LegacyNetwork, TransportDomains};
 
 /// Why the text of a `<prompt/>` does not translate into a JID (XEP-0100 §6.2).
@@ -127,14 +128,7 @@ pub fn legacy_address(network: LegacyNetwork, typed: &str) -> Result<Address, Pr
 /// (XEP-0100 §6.2, through [`TransportDomains::to_jid`]), or bad-request naming what was expected when the
 /// text is not such an address. To any other JID the iq gets service-unavailable (RFC 6120 §8.3.3.19).
 pub fn answer_gateway(iq: &Element, domains: &TransportDomains) -> Option<Element> {
-    if iq.name != "iq" {
-        return None;
-    }
-    let is_get = match iq.attr("type") {
-        Some("get") => true,
-        Some("set") => false,
-        _ => return None,
-    };
+    let is_get = request_is_get(iq)?;
     let query = iq.child("query", ns::GATEWAY)?;
     iq.attr("from")?;
     let network = iq
@@ -169,21 +163,13 @@ pub fn answer_gateway(iq: &Element, domains: &TransportDomains) -> Option<Elemen
             Err(error) => return error_reply(iq, ErrorKind::BadRequest, &error.to_string()),
         }
     };
-    let mut result = Element::new("iq", NS_COMPONENT);
-    if let Some(from) = iq.attr("to") {
-        result.set_attr("from", from);
-    }
-    result.set_attr("to", iq.attr("from")?);
-    if let Some(id) = iq.attr("id") {
-        result.set_attr("id", id);
-    }
-    result.set_attr("type", "result");
-    Some(result.with_child(payload))
+    Some(iq_result(iq).with_child(payload))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::NS_COMPONENT;
 
     fn domains() -> TransportDomains {
         super::super::test_domains()

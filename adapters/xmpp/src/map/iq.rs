@@ -56,6 +56,32 @@ pub fn display_name(info: &ServiceInfo, network: LegacyNetwork) -> String {
     format!("{} ({label})", info.name)
 }
 
+/// Whether an `<iq/>` is a request (RFC 6120 §8.2.3): `Some(true)` for a get, `Some(false)` for a set,
+/// `None` for a result, an error, an unknown type or another element.
+pub(crate) fn request_is_get(iq: &Element) -> Option<bool> {
+    if iq.name != "iq" {
+        return None;
+    }
+    match iq.attr("type") {
+        Some("get") => Some(true),
+        Some("set") => Some(false),
+        _ => None,
+    }
+}
+
+/// The empty result answering `iq` (RFC 6120 §8.2.3): from its `to`, to its `from`, with its id; add the
+/// payload as a child.
+pub fn iq_result(iq: &Element) -> Element {
+    let mut result = Element::new("iq", NS_COMPONENT);
+    for (attribute, source) in [("from", "to"), ("to", "from"), ("id", "id")] {
+        if let Some(value) = iq.attr(source) {
+            result.set_attr(attribute, value);
+        }
+    }
+    result.set_attr("type", "result");
+    result
+}
+
 /// The answer to an `<iq/>` from the XMPP server, from the iq's `to` back to its `from` with the same id.
 ///
 /// A `get` to one of the domains (no localpart, no resource) of XEP-0030 disco#info (the identity of
@@ -102,15 +128,8 @@ pub fn answer_iq(iq: &Element, info: &ServiceInfo, domains: &TransportDomains) -
     };
     match answer {
         Answer::Result(child) => {
-            let mut result = Element::new("iq", NS_COMPONENT);
-            if let Some(from) = iq.attr("to") {
-                result.set_attr("from", from);
-            }
-            result.set_attr("to", iq.attr("from")?);
-            if let Some(id) = iq.attr("id") {
-                result.set_attr("id", id);
-            }
-            result.set_attr("type", "result");
+            iq.attr("from")?;
+            let result = iq_result(iq);
             Some(match child {
                 Some(child) => result.with_child(child),
                 None => result,

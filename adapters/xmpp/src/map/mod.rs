@@ -29,7 +29,7 @@ mod stamp;
 
 pub use error::{ErrorType, error_element, error_of, error_reply};
 pub use gateway::{PromptError, answer_gateway};
-pub use iq::{FEATURES, ServiceInfo, answer_iq};
+pub use iq::{FEATURES, ServiceInfo, answer_iq, iq_result};
 pub use message::{ChatState, MessageMapper, receipt};
 pub use presence::{
     SubscriptionRequest, answer_subscription, presence_from_core, presence_to_core,

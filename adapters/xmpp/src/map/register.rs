@@ -10,6 +10,7 @@ use switchboard_core::envelope::ErrorKind;
 use switchboard_core::store::{Registration, Secret};
 use thiserror::Error;
 
+use super::iq::{iq_result, request_is_get};
 use super::ns;
 use crate::proto::{Element, NS_COMPONENT};
 
@@ -87,14 +88,7 @@ impl RegisterError {
 /// §4 and §6); when both give a field they must agree. Usernames and nicks are trimmed; passwords are kept
 /// as sent. Empty fields count as absent.
 pub fn parse_register(iq: &Element) -> Option<Result<RegisterRequest, RegisterError>> {
-    if iq.name != "iq" {
-        return None;
-    }
-    let is_get = match iq.attr("type") {
-        Some("get") => true,
-        Some("set") => false,
-        _ => return None,
-    };
+    let is_get = request_is_get(iq)?;
     let query = iq.child("query", ns::REGISTER)?;
     if is_get {
         return Some(Ok(RegisterRequest::Form));
@@ -171,18 +165,7 @@ fn form_value(form: &Element, var: &str) -> Option<String> {
 /// The result answering `iq` (RFC 6120 §8.2.3): from its `to` back to its `from`, same id, no payload.
 /// XEP-0077 §3.1 (registered), §3.2 (removed) and XEP-0100 §4.1.1 step 5.
 pub fn register_result(iq: &Element) -> Element {
-    let mut result = Element::new("iq", NS_COMPONENT);
-    if let Some(from) = iq.attr("to") {
-        result.set_attr("from", from);
-    }
-    if let Some(to) = iq.attr("from") {
-        result.set_attr("to", to);
-    }
-    if let Some(id) = iq.attr("id") {
-        result.set_attr("id", id);
-    }
-    result.set_attr("type", "result");
-    result
+    iq_result(iq)
 }
 
 /// The result answering a registration get (XEP-0077 §3.1 example 2, XEP-0100 §4.1.1 step 2): the

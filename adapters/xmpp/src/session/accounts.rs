@@ -15,11 +15,7 @@ impl Session {
     /// XEP-0077 registration with the gateway domain the iq is addressed to; the store keeps it per user and
     /// domain.
     pub(super) async fn on_register(&mut self, domain: &str, iq: &Element) {
-        let Some(user) = iq
-            .attr("from")
-            .and_then(|from| XmppAddress::from_jid_str(from).ok())
-            .map(|from| from.bare().jid().to_string())
-        else {
+        let Some(user) = bare_sender(iq) else {
             return;
         };
         if iq.attr("to").is_some_and(|to| to != domain) {
@@ -90,11 +86,7 @@ impl Session {
 
     /// The per-user settings command: the form, or the submitted values stored with the registration.
     pub(super) async fn on_settings(&mut self, domain: &str, iq: &Element) {
-        let Some(user) = iq
-            .attr("from")
-            .and_then(|from| XmppAddress::from_jid_str(from).ok())
-            .map(|from| from.bare().jid().to_string())
-        else {
+        let Some(user) = bare_sender(iq) else {
             return;
         };
         let mut record = match self.store.registration(&user, domain) {
@@ -140,6 +132,12 @@ impl Session {
         };
         self.send_to_domain(domain, answer, None).await;
     }
+}
+
+/// The bare JID of whoever sent `iq`: registrations and settings belong to the account, not the resource.
+fn bare_sender(iq: &Element) -> Option<String> {
+    let from = XmppAddress::from_jid_str(iq.attr("from")?).ok()?;
+    Some(from.bare().jid().to_string())
 }
 
 /// An internal-server-error answer for a store failure (logged, not shown in detail to the user).
