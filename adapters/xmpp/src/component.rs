@@ -55,6 +55,9 @@ pub(crate) enum LinkEvent {
     Confirmed(u64),
     /// The stanza with this token could not be queued (the queue is full); the sender must hear.
     Dropped(u64),
+    /// The server bounced the stanza with this token before confirming it (an unknown user, say): the
+    /// error stanza, for the session to turn into a failure for the sender.
+    Bounced(u64, Element),
     /// The server refused the component for good (wrong secret, domain taken); the task keeps retrying with
     /// backoff, since an operator may fix the server side.
     Refused {
@@ -195,7 +198,9 @@ impl ComponentTask {
                 }
                 stanza = reader.next_stanza() => match stanza {
                     Ok(stanza) => {
-                        if self.is_confirmation(&stanza, &mut unconfirmed).await {
+                        if self.is_confirmation(&stanza, &mut unconfirmed).await
+                            || self.is_bounce(&stanza, &mut unconfirmed).await
+                        {
                             continue;
                         }
                         let event = LinkEvent::Stanza { domain: self.domain.clone(), stanza };
@@ -253,6 +258,41 @@ impl ComponentTask {
             unconfirmed.ping = Some((id, unconfirmed.written.len()));
         }
         Ok(())
+    }
+
+    /// Whether `stanza` is the server's error for a stanza written but not yet confirmed; if so, reports that
+    /// stanza bounced instead of delivered. The server processes in order, so the bounce arrives before the
+    /// ping that would have confirmed it.
+    async fn is_bounce(&self, stanza: &Element, unconfirmed: &mut Unconfirmed) -> bool {
+        if stanza.attr("type") != Some("error") {
+            return false;
+        }
+        let Some(id) = stanza.attr("id") else {
+            return false;
+        };
+        let Some(index) = unconfirmed
+            .written
+            .iter()
+            .position(|out| out.stanza.attr("id") == Some(id) && out.stanza.name == stanza.name)
+        else {
+            return false;
+        };
+        let out = unconfirmed
+            .written
+            .remove(index)
+            .expect("the position was just found");
+        if let Some((_, count)) = &mut unconfirmed.ping
+            && index < *count
+        {
+            *count -= 1;
+        }
+        if let Some(token) = out.token {
+            let _ = self
+                .events
+                .send(LinkEvent::Bounced(token, stanza.clone()))
+                .await;
+        }
+        true
     }
 
     /// Whether `stanza` answers our confirmation ping (any answer, result or error, shows the server processed

@@ -28,9 +28,9 @@ impl switchboard_core::testing::ConformanceHarness for ProsodyHarness {
     }
 
     fn unreachable(&self) -> Option<Address> {
-        // Prosody keeps messages for offline users and answers unknown users later, after the stanza was
-        // confirmed; XMPP gives no synchronous refusal to check here.
-        None
+        // Prosody bounces a message to a user that does not exist; the bounce arrives before the ping
+        // that would have confirmed the stanza, so the adapter reports a failure.
+        Some(addr("xmpp:nobody@localhost"))
     }
 
     async fn peer_sends(&mut self, to: &Address, text: &str) -> Result<(), String> {

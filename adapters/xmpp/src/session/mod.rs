@@ -248,6 +248,20 @@ impl Session {
                         .await;
                 }
             }
+            LinkEvent::Bounced(token, bounce) => {
+                if let Some((id, recipient)) = self.to_xmpp.remove(&token) {
+                    let error = map::error_of(&bounce).unwrap_or_else(|| {
+                        DeliveryError::new(
+                            ErrorKind::ServiceUnavailable,
+                            "the XMPP server refused it",
+                        )
+                    });
+                    let _ = cx
+                        .to_core
+                        .report(id, Some(recipient), DeliveryOutcome::Failed(error))
+                        .await;
+                }
+            }
             LinkEvent::Dropped(token) => {
                 if let Some((id, recipient)) = self.to_xmpp.remove(&token) {
                     let error = DeliveryError::new(
