@@ -1,7 +1,7 @@
 //! The adapter's central task: translates between the core's envelopes and stanzas, and between the
 //! per-domain connection tasks and the router.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use switchboard_core::adapter::AdapterContext;
@@ -15,7 +15,10 @@ use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
 mod accounts;
+mod recent;
 mod room_events;
+
+use recent::Recent;
 
 use crate::commands;
 use crate::component::{LinkEvent, Outgoing};
@@ -44,8 +47,7 @@ pub(crate) struct Session {
     pub(crate) mapper: MessageMapper,
     pub(crate) info: ServiceInfo,
     pub(crate) links: HashMap<String, mpsc::UnboundedSender<Outgoing>>,
-    from_xmpp: HashMap<u64, Remembered>,
-    from_xmpp_order: VecDeque<u64>,
+    from_xmpp: Recent<Remembered>,
     to_xmpp: HashMap<u64, (EnvelopeId, Address)>,
     /// Whether each domain's link is up, for status reports.
     pub(crate) link_up: HashMap<String, bool>,
@@ -81,8 +83,7 @@ impl Session {
             mapper,
             info,
             links,
-            from_xmpp: HashMap::new(),
-            from_xmpp_order: VecDeque::new(),
+            from_xmpp: Recent::new(REMEMBERED_MESSAGES),
             to_xmpp: HashMap::new(),
             link_up: HashMap::new(),
             next_envelope: 0,
@@ -211,14 +212,14 @@ impl Session {
             // Delivered comes back only when the sender asked for a receipt (XEP-0184 §5).
             DeliveryOutcome::Delivered => {
                 self.from_xmpp
-                    .remove(&status.about.0)
+                    .remove(status.about.0)
                     .and_then(|remembered| {
                         map::receipt(&remembered.stanza).map(|r| (remembered.domain, r))
                     })
             }
             DeliveryOutcome::Failed(error) => {
                 self.from_xmpp
-                    .remove(&status.about.0)
+                    .remove(status.about.0)
                     .and_then(|remembered| {
                         map::error_reply(&remembered.stanza, error.kind, &error.text)
                             .map(|r| (remembered.domain, r))
@@ -459,12 +460,6 @@ impl Session {
     }
 
     fn remember(&mut self, id: u64, domain: &str, stanza: Element) {
-        if self.from_xmpp_order.len() >= REMEMBERED_MESSAGES
-            && let Some(oldest) = self.from_xmpp_order.pop_front()
-        {
-            self.from_xmpp.remove(&oldest);
-        }
-        self.from_xmpp_order.push_back(id);
         self.from_xmpp.insert(
             id,
             Remembered {

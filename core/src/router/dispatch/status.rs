@@ -121,3 +121,44 @@ impl Dispatcher {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use tokio::sync::mpsc;
+
+    use super::*;
+    use crate::envelope::{DeliveryOutcome, DeliveryStatus};
+    use crate::ids::AdapterId;
+
+    #[test]
+    fn the_status_backlog_of_an_adapter_that_never_reads_is_bounded() {
+        let (tx, _rx) = mpsc::channel(1);
+        let mut slot = Slot {
+            id: AdapterId::new("stuck"),
+            tx,
+            stats: Arc::default(),
+            wants_acceptance: true,
+            waiting: Default::default(),
+            statuses: Default::default(),
+        };
+        for n in 0..=MAX_STATUS_BACKLOG as u64 {
+            let status = DeliveryStatus {
+                about: EnvelopeId(n),
+                recipient: None,
+                outcome: DeliveryOutcome::Accepted,
+            };
+            Dispatcher::queue_status(&mut slot, Envelope::status(EnvelopeId(n), status));
+        }
+        assert_eq!(
+            slot.statuses.len(),
+            MAX_STATUS_BACKLOG,
+            "the one past the limit is refused"
+        );
+        assert_eq!(
+            slot.statuses.back().map(|e| e.id),
+            Some(EnvelopeId(MAX_STATUS_BACKLOG as u64 - 1))
+        );
+    }
+}
