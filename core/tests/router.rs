@@ -706,3 +706,45 @@ async fn a_reload_replaces_bridges_and_a_failed_one_keeps_the_old() {
     delivered_text(&xmpp_handle, "still bridged").await;
     gateway.shutdown().await;
 }
+
+#[tokio::test]
+async fn message_ids_older_than_the_retention_are_pruned() {
+    use switchboard_core::ids::MessageId;
+    let (_dir, store) = temp_store();
+    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+    store
+        .map_message_id("xmpp", "old-stanza", &MessageId::new("canonical-old"), old)
+        .expect("map");
+    store
+        .map_message_id(
+            "xmpp",
+            "new-stanza",
+            &MessageId::new("canonical-new"),
+            std::time::SystemTime::now(),
+        )
+        .expect("map");
+    let gateway = RouterBuilder::new(Arc::clone(&store))
+        .message_id_retention(Duration::from_secs(600))
+        .prune_every(Duration::from_millis(20))
+        .start()
+        .expect("start");
+    let mut pruned = false;
+    for _ in 0..100 {
+        if store
+            .canonical_id("xmpp", "old-stanza")
+            .expect("lookup")
+            .is_none()
+        {
+            pruned = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(pruned, "a mapping older than the retention is pruned");
+    assert_eq!(
+        store.canonical_id("xmpp", "new-stanza").expect("lookup"),
+        Some(MessageId::new("canonical-new")),
+        "a recent mapping stays"
+    );
+    gateway.shutdown().await;
+}

@@ -55,11 +55,9 @@ pub struct RouterBuilder {
     backoff: Backoff,
     shutdown_grace: Duration,
     message_id_retention: Duration,
+    prune_every: Duration,
     reload_hook: Option<ReloadHook>,
 }
-
-/// How often the message-id map and the de-duplication index are pruned.
-const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 impl RouterBuilder {
     /// A router over `store` with no routes and no adapters; messages go through the durable outbox.
@@ -75,6 +73,7 @@ impl RouterBuilder {
             backoff: Backoff::default(),
             shutdown_grace: Duration::from_secs(10),
             message_id_retention: Duration::from_secs(30 * 24 * 3600),
+            prune_every: Duration::from_secs(3600),
             reload_hook: None,
         }
     }
@@ -89,6 +88,12 @@ impl RouterBuilder {
     /// days): a correction or reply to an older message no longer finds its original.
     pub fn message_id_retention(mut self, retention: Duration) -> Self {
         self.message_id_retention = retention;
+        self
+    }
+
+    /// How often the message-id map and the de-duplication index are pruned (default hourly).
+    pub fn prune_every(mut self, every: Duration) -> Self {
+        self.prune_every = every.max(Duration::from_millis(1));
         self
     }
 
@@ -207,6 +212,7 @@ impl RouterBuilder {
         let pruner = tokio::spawn(prune_periodically(
             Arc::clone(&self.store),
             self.message_id_retention,
+            self.prune_every,
             shutdown.clone(),
         ));
         let mut supervisors: Vec<JoinHandle<()>> = supervised
@@ -226,10 +232,15 @@ impl RouterBuilder {
     }
 }
 
-/// Prunes the message-id map and the de-duplication index every [`PRUNE_EVERY`], on a blocking thread, until
+/// Prunes the message-id map and the de-duplication index every `every`, on a blocking thread, until
 /// shutdown. Without it both would grow without bound.
-async fn prune_periodically(store: SharedStore, retention: Duration, shutdown: CancellationToken) {
-    let mut tick = tokio::time::interval(PRUNE_EVERY);
+async fn prune_periodically(
+    store: SharedStore,
+    retention: Duration,
+    every: Duration,
+    shutdown: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(every);
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,
