@@ -47,11 +47,10 @@ pub(crate) fn inbound(store: &dyn Store, message: &mut Message) {
     }
 }
 
-/// For a message to XMPP: its stanza id is its canonical id (recorded, so an XMPP client's correction of it
-/// finds it), and the correction or reply it names becomes the stanza id XMPP users saw for that message.
+/// For a message to XMPP: its stanza id is its canonical id (so an XMPP reply naming it needs no lookup),
+/// and a correction or reply it names becomes the stanza id XMPP users saw for that message: the sender's
+/// own id for a message that came from XMPP, the canonical id otherwise.
 pub(crate) fn outbound(store: &dyn Store, message: &mut Message) {
-    let canonical = message.meta.id.clone();
-    record(store, canonical.as_str(), &canonical);
     for reference in [
         &mut message.meta.correction_of,
         &mut message.meta.in_reply_to,
@@ -59,7 +58,9 @@ pub(crate) fn outbound(store: &dyn Store, message: &mut Message) {
     .into_iter()
     .flatten()
     {
-        if let Ok(Some(stanza_id)) = store.network_id(reference, NETWORK) {
+        if let Ok(Some(scoped)) = store.network_id(reference, NETWORK) {
+            // Stored as "sender-bare-jid stanza-id" (see `inbound`); a bare JID holds no space.
+            let stanza_id = scoped.split_once(' ').map_or(scoped.as_str(), |(_, id)| id);
             *reference = MessageId::new(stanza_id);
         }
     }

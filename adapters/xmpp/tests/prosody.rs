@@ -180,6 +180,24 @@ async fn a_correction_names_the_original_by_its_canonical_id_and_equal_ids_of_tw
         correction.meta.correction_of,
         Some(original.meta.id.clone())
     );
+
+    // A reply from IRC names alice's message by the stanza id she gave it, not the gateway's id.
+    let mut reply = Message::text(
+        MessageKind::Chat,
+        &addr("irc://libera/carol,isnick"),
+        &addr("xmpp:alice@localhost"),
+        "replying",
+    );
+    reply.meta.in_reply_to = Some(original.meta.id.clone());
+    gateway.irc.send_message(reply).await;
+    let seen = tokio::task::block_in_place(|| {
+        alice.wait_for(WAIT, |r| {
+            r.event == "message" && r.body.as_deref() == Some("replying")
+        })
+    })
+    .expect("the reply");
+    assert!(seen.xml.contains("urn:xmpp:reply:0"), "{}", seen.xml);
+    assert!(seen.xml.contains("id=\"same-id\""), "{}", seen.xml);
     drop((alice, bob));
     gateway.running.shutdown().await;
 }
