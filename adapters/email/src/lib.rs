@@ -1,0 +1,2 @@
+//! Switchboard's email adapter: IMs out as mail over SMTP, replies back in through an SMTP listener.
+#![forbid(unsafe_code)]

@@ -1,0 +1,1 @@
+//! The I/O-free IRC line codec.
