@@ -2,6 +2,7 @@
 //! store, so that an XEP-0308 correction or an XEP-0461 reply, even days later and after restarts, names the
 //! same message on every network.
 
+use switchboard_core::address::{Address, XmppAddress};
 use switchboard_core::ids::MessageId;
 use switchboard_core::message::Message;
 use switchboard_core::store::Store;
@@ -49,8 +50,16 @@ pub(crate) fn inbound(store: &dyn Store, message: &mut Message) {
 
 /// For a message to XMPP: its stanza id is its canonical id (so an XMPP reply naming it needs no lookup),
 /// and a correction or reply it names becomes the stanza id XMPP users saw for that message: the sender's
-/// own id for a message that came from XMPP, the canonical id otherwise.
-pub(crate) fn outbound(store: &dyn Store, message: &mut Message) {
+/// own id for a message that came from XMPP, the canonical id otherwise. A message shown back to the XMPP
+/// user who sent it (a room's reflection, XEP-0045 §7.4) carries their own stanza id, so their client
+/// recognises it as theirs.
+pub(crate) fn outbound(store: &dyn Store, message: &mut Message, recipient: &XmppAddress) {
+    if let Ok(Some(scoped)) = store.network_id(&message.meta.id, NETWORK)
+        && let Some((sender, stanza_id)) = scoped.split_once(' ')
+        && sender == Address::Xmpp(recipient.bare()).to_string()
+    {
+        message.meta.id = MessageId::new(stanza_id);
+    }
     for reference in [
         &mut message.meta.correction_of,
         &mut message.meta.in_reply_to,

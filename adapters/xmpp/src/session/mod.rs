@@ -144,7 +144,7 @@ impl Session {
             ));
         };
         let mut message = message.clone();
-        ids::outbound(self.store.as_ref(), &mut message);
+        ids::outbound(self.store.as_ref(), &mut message, to);
         let room = self.rooms.is_bridged(to).then(|| to.bare());
         let recipient = room.as_ref().unwrap_or(to);
         let stanza =
