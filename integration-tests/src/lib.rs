@@ -5,6 +5,8 @@
 //! PID we started it with when the handle is dropped.
 #![forbid(unsafe_code)]
 
+pub mod irc_user;
+pub mod ngircd;
 pub mod ports;
 pub mod process;
 pub mod prosody;
