@@ -28,8 +28,10 @@ pub(crate) fn addr(text: &str) -> Address {
 
 /// Prosody with users alice, bob, carol (and more when asked) and the gateway's component.
 pub(crate) fn prosody(extra_users: &[&str]) -> Prosody {
-    let mut options = ProsodyOptions::default();
-    options.components = vec![(GW.into(), SECRET.into())];
+    let mut options = ProsodyOptions {
+        components: vec![(GW.into(), SECRET.into())],
+        ..ProsodyOptions::default()
+    };
     for user in extra_users {
         options
             .users
