@@ -197,6 +197,13 @@ impl IrcUser {
         self.seen.clone()
     }
 
+    /// Forgets one line received, so a later wait finds the next one like it.
+    pub fn forget(&mut self, line: &IrcLine) {
+        if let Some(at) = self.seen.iter().position(|l| l == line) {
+            self.seen.remove(at);
+        }
+    }
+
     /// Forgets the lines received so far, so later waits see only new ones.
     pub fn clear(&mut self) {
         self.lines_now();

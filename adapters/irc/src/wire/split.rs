@@ -51,22 +51,31 @@ pub fn text_lines(
         .collect()
 }
 
-/// Splits one line into pieces of at most `room` bytes, preferring to break after a space, never inside a
-/// UTF-8 sequence. The pieces joined give the line back exactly.
+/// Splits one line into pieces of at most `room` bytes, breaking at the last space of a piece (the space
+/// itself is not sent: servers strip trailing spaces, and a leading one looks like indentation), or, in a
+/// word longer than a line, at the last UTF-8 boundary that fits.
 fn split_line<'a>(mut line: &'a str, room: usize, out: &mut Vec<&'a str>) {
     while line.len() > room {
         let mut cut = room;
         while !line.is_char_boundary(cut) {
             cut -= 1;
         }
-        // Break after the last space in the piece, unless that leaves it very short (one long word).
-        if let Some(space) = line[..cut].rfind(' ')
-            && space + 1 > cut / 2
-        {
-            cut = space + 1;
+        // Break at the last space in the piece, unless that leaves it very short (one long word).
+        let space = if line.as_bytes().get(cut) == Some(&b' ') {
+            Some(cut)
+        } else {
+            line[..cut].rfind(' ')
+        };
+        match space {
+            Some(space) if space > cut / 2 => {
+                out.push(&line[..space]);
+                line = &line[space + 1..];
+            }
+            _ => {
+                out.push(&line[..cut]);
+                line = &line[cut..];
+            }
         }
-        out.push(&line[..cut]);
-        line = &line[cut..];
     }
     if !line.is_empty() {
         out.push(line);
@@ -114,7 +123,7 @@ mod tests {
 
     #[test]
     fn long_text_fits_512_bytes_with_the_prefix_and_reassembles_exactly() {
-        for unit in ["word ", "é🙂世ж ", "x"] {
+        for (unit, glue) in [("word ", " "), ("é🙂世ж ", " "), ("x", "")] {
             let text: String = unit.repeat(2000 / unit.len() + 1);
             let lines = text_lines("PRIVMSG", PREFIX, "#chan", &text, false, 0).unwrap();
             assert!(lines.len() > 1);
@@ -126,15 +135,16 @@ mod tests {
                 );
                 assert!(std::str::from_utf8(line).is_ok());
             }
-            let joined: String = lines
+            let joined = lines
                 .iter()
                 .map(|l| {
                     let l = std::str::from_utf8(l).unwrap().trim_end_matches("\r\n");
                     let rest = l.strip_prefix("PRIVMSG #chan ").unwrap();
                     rest.strip_prefix(':').unwrap_or(rest).to_owned()
                 })
-                .collect();
-            assert_eq!(joined, text);
+                .collect::<Vec<_>>()
+                .join(glue);
+            assert_eq!(joined.trim_end(), text.trim_end());
         }
     }
 
