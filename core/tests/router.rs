@@ -172,6 +172,55 @@ async fn a_bridge_fans_out_to_every_other_endpoint_and_never_echoes() {
     gateway.shutdown().await;
 }
 
+/// One adapter serving two endpoints of a bridge (one IRC adapter, two networks) gets a copy for each: a
+/// shared source id is not a duplicate across recipients.
+#[tokio::test]
+async fn two_endpoints_on_one_adapter_each_get_their_copy() {
+    let (_dir, store) = temp_store();
+    let (xmpp, xmpp_handle) =
+        MemoryAdapter::new("xmpp", domain(Scheme::Xmpp, "conference.example.org"));
+    let (irc, irc_handle) = MemoryAdapter::new("irc", vec![AddressClaim::Scheme(Scheme::Irc)]);
+    let table = RoutingTable {
+        bridges: vec![Bridge {
+            name: "dev".into(),
+            endpoints: vec![
+                addr("xmpp:dev@conference.example.org"),
+                addr("irc://libera/#dev"),
+                addr("irc://oftc/#dev"),
+            ],
+        }],
+        routes: vec![],
+    };
+    let gateway = RouterBuilder::new(store)
+        .table(table)
+        .adapter(xmpp)
+        .adapter(irc)
+        .start()
+        .expect("start");
+    let mut message = Message::text(
+        MessageKind::GroupChat,
+        &addr("xmpp:dev@conference.example.org/alice"),
+        &addr("xmpp:dev@conference.example.org"),
+        "to both networks",
+    );
+    message.meta.source_id = Some("stanza-1".into());
+    xmpp_handle.send_message(message).await;
+    assert!(
+        irc_handle
+            .wait_until(WAIT, |h| h.delivered().len() == 2)
+            .await,
+        "both channels get the message"
+    );
+    let mut recipients: Vec<String> = irc_handle
+        .delivered()
+        .iter()
+        .filter_map(|e| e.recipient.as_ref().map(ToString::to_string))
+        .collect();
+    recipients.sort();
+    assert_eq!(recipients, ["irc://libera/#dev", "irc://oftc/#dev"]);
+    gateway.shutdown().await;
+}
+
 #[tokio::test]
 async fn room_events_cross_bridges_too() {
     let (_dir, store) = temp_store();

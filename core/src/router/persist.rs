@@ -135,6 +135,12 @@ fn encode(plan: &Planned) -> Result<NewOutboxEntry, postcard::Error> {
         origin_envelope: plan.origin_envelope,
         envelope: plan.envelope.clone(),
     };
+    // A message fanned out to two recipients on one adapter (two channels of a bridge) is two deliveries,
+    // not a duplicate: the key names the recipient too.
+    let dedupe_key = dedupe_key.map(|key| match &plan.envelope.recipient {
+        Some(recipient) => format!("{key}\u{0}{recipient}"),
+        None => key,
+    });
     Ok(NewOutboxEntry {
         destination,
         dedupe_key,
