@@ -126,6 +126,7 @@ fn irc_people(port: u16, names: &[&str]) -> Vec<IrcUser> {
 /// Past `max_puppets`, the relay connection speaks as `<nick> text`; with `relay = true` it speaks for all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_relay_speaks_past_the_puppet_cap_and_in_relay_mode() {
+    const RELAY_MUC: &str = "relayed@conference.localhost";
     let prosody = prosody(&[]);
     let capped = ngircd();
     let relayed = ngircd();
@@ -135,25 +136,39 @@ async fn the_relay_speaks_past_the_puppet_cap_and_in_relay_mode() {
     let mut bob = login(&prosody, "bob");
     join_muc(&mut alice, "alice");
     join_muc(&mut bob, "bob");
+    for (user, nick) in [(&mut alice, "alice"), (&mut bob, "bob")] {
+        tokio::task::block_in_place(|| {
+            user.send_raw(&format!(
+                "<presence to='{RELAY_MUC}/{nick}'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
+            ))
+        })
+        .unwrap();
+        xmpp_wait(user, "in the second MUC", |r| {
+            r.event == "presence"
+                && r.from == format!("{RELAY_MUC}/{nick}")
+                && r.xml.contains("110")
+        });
+    }
     let mut one_puppet = network(capped.port);
     one_puppet.max_puppets = 1;
     let mut relay_only = network(relayed.port);
     relay_only.relay = true;
-    let bridge = [
-        format!("xmpp:{MUC}"),
-        "irc://capped/%23lobby".to_owned(),
+    let capped_bridge = [format!("xmpp:{MUC}"), "irc://capped/%23lobby".to_owned()];
+    let relayed_bridge = [
+        format!("xmpp:{RELAY_MUC}"),
         "irc://relayed/%23lobby".to_owned(),
     ];
-    let bridge: Vec<&str> = bridge.iter().map(String::as_str).collect();
+    let capped_bridge: Vec<&str> = capped_bridge.iter().map(String::as_str).collect();
+    let relayed_bridge: Vec<&str> = relayed_bridge.iter().map(String::as_str).collect();
     let _gateway = start_gateway(
         &prosody,
         &[("capped", one_puppet), ("relayed", relay_only)],
-        &[&bridge],
+        &[&capped_bridge, &relayed_bridge],
         None,
     )
     .await;
     wait_for_component(&prosody, 1).await;
-    // One puppet on the capped network (whoever joined the MUC first gets it), none on the relayed one.
+    // One puppet on the capped network (whoever the MUC listed first), none on the relayed one.
     let puppet = irc_wait(&mut on_capped[0], "one puppet on the capped network", |l| {
         l.command == "JOIN" && matches!(l.nick(), Some("alice") | Some("bob"))
     });
@@ -180,16 +195,13 @@ async fn the_relay_speaks_past_the_puppet_cap_and_in_relay_mode() {
         l.command == "PRIVMSG" && l.params.get(1) == Some(&expected)
     });
     assert_eq!(line.nick(), Some("sbrelay"));
-    // On the relay-only network, both speak through the relay.
-    for text in [
-        format!("<{puppet_nick}> through my puppet"),
-        expected.clone(),
-    ] {
-        let line = irc_wait(&mut on_relayed[0], "the relay speaks in relay mode", |l| {
-            l.command == "PRIVMSG" && l.params.get(1) == Some(&text)
-        });
-        assert_eq!(line.nick(), Some("sbrelay"));
-    }
+    // On the relay-only network, everyone speaks through the relay.
+    say_in_room(without, RELAY_MUC, "relay mode", "r-2");
+    let expected = format!("<{relayed_nick}> relay mode");
+    let line = irc_wait(&mut on_relayed[0], "the relay speaks in relay mode", |l| {
+        l.command == "PRIVMSG" && l.params.get(1) == Some(&expected)
+    });
+    assert_eq!(line.nick(), Some("sbrelay"));
     assert!(
         !on_relayed[0]
             .lines_now()
@@ -311,6 +323,10 @@ async fn the_irc_server_killed_and_restarted_loses_nothing() {
         });
         assert_eq!(line.nick(), Some("alice"));
     }
+    // The relay, which hears the channel for the bridge, is back too.
+    irc_wait(&mut dave, "the relay rejoins", |l| {
+        l.command == "JOIN" && l.nick() == Some("sbrelay")
+    });
     tokio::task::block_in_place(|| dave.privmsg("#lobby", "back again")).unwrap();
     xmpp_wait(&mut alice, "IRC -> MUC after the restart", |r| {
         r.body.as_deref() == Some("back again") && r.from == format!("{MUC}/dave")
