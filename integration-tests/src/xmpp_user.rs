@@ -121,6 +121,14 @@ impl XmppUser {
         &self.seen
     }
 
+    /// Forgets every stanza received so far, so later waits see only new ones.
+    pub fn clear(&mut self) {
+        while let Ok(line) = self.lines.try_recv() {
+            drop(line);
+        }
+        self.seen.clear();
+    }
+
     /// Waits up to `timeout` for a stanza matching `predicate` (including ones received earlier).
     pub fn wait_for(
         &mut self,

@@ -49,16 +49,20 @@ pub(crate) fn inbound(store: &dyn Store, message: &mut Message) {
 }
 
 /// For a message to XMPP: its stanza id is its canonical id (so an XMPP reply naming it needs no lookup),
-/// and a correction or reply it names becomes the stanza id XMPP users saw for that message: the sender's
-/// own id for a message that came from XMPP, the canonical id otherwise. A message shown back to the XMPP
-/// user who sent it (a room's reflection, XEP-0045 §7.4) carries their own stanza id, so their client
-/// recognises it as theirs.
+/// and a correction or reply it names becomes the id the recipient saw for that message: the XMPP stanza
+/// id when the message came from this very recipient (the user, or the room it was said in), the canonical
+/// id otherwise (what every other recipient was shown). A message shown back to the XMPP user who sent it
+/// (a room's reflection, XEP-0045 §7.4) carries their own stanza id, so their client recognises it.
 pub(crate) fn outbound(store: &dyn Store, message: &mut Message, recipient: &XmppAddress) {
-    if let Ok(Some(scoped)) = store.network_id(&message.meta.id, NETWORK)
-        && let Some((sender, stanza_id)) = scoped.split_once(' ')
-        && sender == Address::Xmpp(recipient.bare()).to_string()
-    {
-        message.meta.id = MessageId::new(stanza_id);
+    let recipient = Address::Xmpp(recipient.bare()).to_string();
+    // Stored as "sender-bare-jid stanza-id" (see `inbound`); a bare JID holds no space.
+    let seen_by_recipient = |canonical: &MessageId| {
+        let scoped = store.network_id(canonical, NETWORK).ok()??;
+        let (sender, stanza_id) = scoped.split_once(' ')?;
+        (sender == recipient).then(|| MessageId::new(stanza_id))
+    };
+    if let Some(own) = seen_by_recipient(&message.meta.id) {
+        message.meta.id = own;
     }
     for reference in [
         &mut message.meta.correction_of,
@@ -67,10 +71,8 @@ pub(crate) fn outbound(store: &dyn Store, message: &mut Message, recipient: &Xmp
     .into_iter()
     .flatten()
     {
-        if let Ok(Some(scoped)) = store.network_id(reference, NETWORK) {
-            // Stored as "sender-bare-jid stanza-id" (see `inbound`); a bare JID holds no space.
-            let stanza_id = scoped.split_once(' ').map_or(scoped.as_str(), |(_, id)| id);
-            *reference = MessageId::new(stanza_id);
+        if let Some(seen) = seen_by_recipient(reference) {
+            *reference = seen;
         }
     }
 }

@@ -2,7 +2,7 @@
 //! listener occupant, and every remote person who speaks in it with an occupant of their own, from their
 //! transport JID, so an IRC user appears in the room under their own nick rather than behind a bot prefix.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use switchboard_core::address::{Address, IrcTarget, XmppAddress};
 use switchboard_core::room::{Affiliation, Role, RoomChange, RoomEvent};
@@ -35,9 +35,49 @@ pub(crate) enum RoomInbound {
 pub(crate) struct Rooms {
     main_domain: String,
     listener_nick: String,
-    /// Bare room JID -> our puppets in it: nick -> the occupant's real JID (which keeps the nick it joined
-    /// with in its transport JID, even after a nick change).
-    rooms: HashMap<String, HashMap<String, String>>,
+    /// Bare room JID -> who is in it.
+    rooms: HashMap<String, Room>,
+}
+
+/// One bridged room: the gateway's puppets and the real occupants it has seen.
+#[derive(Debug, Default)]
+struct Room {
+    /// Remote person's nick -> their puppet.
+    puppets: HashMap<String, Puppet>,
+    /// The nicks of the room's own (non-gateway) occupants: a puppet never takes one (XEP-0045 §7.2.9).
+    real: HashSet<String>,
+}
+
+/// The occupant speaking for one remote person.
+#[derive(Debug, Clone)]
+struct Puppet {
+    /// Its real JID (the person's transport JID plus a resource), which keeps the nick it joined with even
+    /// after a nick change.
+    jid: String,
+    /// Its nick in the room: the person's nick, with `_` added while a real occupant holds that one.
+    nick: String,
+}
+
+impl Room {
+    /// A room nick for a remote person who wants `wanted`: taken by no real occupant and no other puppet.
+    fn free_nick(&self, wanted: &str, except: Option<&str>) -> String {
+        let taken = |nick: &str| {
+            self.real.contains(nick)
+                || self
+                    .puppets
+                    .iter()
+                    .any(|(remote, p)| Some(remote.as_str()) != except && p.nick == nick)
+        };
+        let mut nick = wanted.to_owned();
+        while taken(&nick) {
+            nick.push('_');
+        }
+        nick
+    }
+
+    fn is_puppet_nick(&self, nick: &str) -> bool {
+        self.puppets.values().any(|p| p.nick == nick)
+    }
 }
 
 impl Rooms {
@@ -47,7 +87,7 @@ impl Rooms {
             listener_nick: listener_nick.to_owned(),
             rooms: rooms
                 .iter()
-                .map(|room| (room.bare().jid().to_string(), HashMap::new()))
+                .map(|room| (room.bare().jid().to_string(), Room::default()))
                 .collect(),
         }
     }
@@ -62,16 +102,41 @@ impl Rooms {
     }
 
     /// The listener's joins (XEP-0045 §7.2, asking for no history, §7.2.14) for every room; after a
-    /// (re)connect every puppet has to join again, so they are forgotten.
+    /// (re)connect every puppet has to join again, and the occupants are learnt afresh.
     pub(crate) fn on_connected(&mut self) -> Vec<Element> {
         let listener = self.listener_jid();
         self.rooms
             .iter_mut()
-            .map(|(room, puppets)| {
-                puppets.clear();
+            .map(|(room, state)| {
+                *state = Room::default();
                 join(&listener, room, &self.listener_nick)
             })
             .collect()
+    }
+
+    /// The puppet of the remote person `remote_nick` in `room`, made (with its join stanza) if needed.
+    fn puppet(
+        &mut self,
+        room: &str,
+        remote_nick: &str,
+        person: &str,
+        out: &mut Vec<Element>,
+    ) -> Puppet {
+        let state = self.rooms.entry(room.to_owned()).or_default();
+        if let Some(puppet) = state.puppets.get(remote_nick) {
+            return puppet.clone();
+        }
+        let mut nick = state.free_nick(remote_nick, None);
+        if nick == self.listener_nick {
+            nick.push('_');
+        }
+        let puppet = Puppet {
+            jid: format!("{person}/{PUPPET_RESOURCE}"),
+            nick,
+        };
+        out.push(join(&puppet.jid, room, &puppet.nick));
+        state.puppets.insert(remote_nick.to_owned(), puppet.clone());
+        puppet
     }
 
     /// The stanzas that say `message` in `room` as `nick`: the puppet's join first if it is not in the room
@@ -85,18 +150,9 @@ impl Rooms {
     ) -> Vec<Element> {
         let room = room.bare().jid().to_string();
         let sender = message.attr("from").unwrap_or_default().to_owned();
-        let puppet = format!("{sender}/{PUPPET_RESOURCE}");
         let mut out = Vec::with_capacity(2);
-        let puppets = self.rooms.entry(room.clone()).or_default();
-        let puppet = match puppets.get(nick) {
-            Some(joined) => joined.clone(),
-            None => {
-                puppets.insert(nick.to_owned(), puppet.clone());
-                out.push(join(&puppet, &room, nick));
-                puppet
-            }
-        };
-        message.set_attr("from", puppet);
+        let puppet = self.puppet(&room, nick, &sender, &mut out);
+        message.set_attr("from", puppet.jid);
         message.set_attr("to", room);
         message.set_attr("type", "groupchat");
         out.push(message);
@@ -113,27 +169,19 @@ impl Rooms {
         person: &str,
     ) -> Vec<Element> {
         let room = room.bare().jid().to_string();
-        let fresh = format!("{person}/{PUPPET_RESOURCE}");
-        let puppets = self.rooms.entry(room.clone()).or_default();
         let mut out = Vec::new();
-        let puppet = puppets.get(&event.nick).cloned().unwrap_or(fresh);
-        let ensure_joined = |out: &mut Vec<Element>, puppets: &mut HashMap<String, String>| {
-            if !puppets.contains_key(&event.nick) {
-                puppets.insert(event.nick.clone(), puppet.clone());
-                out.push(join(&puppet, &room, &event.nick));
-            }
-        };
         match &event.change {
             RoomChange::Joined { .. } | RoomChange::Privileges { .. } => {
-                ensure_joined(&mut out, puppets)
+                self.puppet(&room, &event.nick, person, &mut out);
             }
             RoomChange::Left { reason }
             | RoomChange::Kicked { reason, .. }
             | RoomChange::Banned { reason, .. } => {
-                if puppets.remove(&event.nick).is_some() {
+                let state = self.rooms.entry(room.clone()).or_default();
+                if let Some(puppet) = state.puppets.remove(&event.nick) {
                     let mut leave = Element::new("presence", NS_COMPONENT)
-                        .with_attr("from", puppet.clone())
-                        .with_attr("to", format!("{room}/{}", event.nick))
+                        .with_attr("from", puppet.jid)
+                        .with_attr("to", format!("{room}/{}", puppet.nick))
                         .with_attr("type", "unavailable");
                     if let Some(reason) = reason.as_deref().filter(|r| !r.is_empty()) {
                         leave = leave
@@ -143,20 +191,22 @@ impl Rooms {
                 }
             }
             RoomChange::NickChanged { new_nick } => {
-                if let Some(joined) = puppets.remove(&event.nick) {
-                    puppets.insert(new_nick.clone(), joined.clone());
+                let state = self.rooms.entry(room.clone()).or_default();
+                if let Some(mut puppet) = state.puppets.remove(&event.nick) {
+                    puppet.nick = state.free_nick(new_nick, None);
                     out.push(
                         Element::new("presence", NS_COMPONENT)
-                            .with_attr("from", joined)
-                            .with_attr("to", format!("{room}/{new_nick}")),
+                            .with_attr("from", puppet.jid.clone())
+                            .with_attr("to", format!("{room}/{}", puppet.nick)),
                     );
+                    state.puppets.insert(new_nick.clone(), puppet);
                 }
             }
             RoomChange::Topic { text } => {
-                ensure_joined(&mut out, puppets);
+                let puppet = self.puppet(&room, &event.nick, person, &mut out);
                 out.push(
                     Element::new("message", NS_COMPONENT)
-                        .with_attr("from", puppet.clone())
+                        .with_attr("from", puppet.jid)
                         .with_attr("to", room.clone())
                         .with_attr("type", "groupchat")
                         .with_child(Element::new("subject", NS_COMPONENT).with_text(text.clone())),
@@ -166,18 +216,20 @@ impl Rooms {
         out
     }
 
-    /// What `stanza` is to the bridged rooms; `None` when it does not concern them.
-    pub(crate) fn classify(&self, stanza: &Element) -> Option<RoomInbound> {
+    /// What `stanza` is to the bridged rooms; `None` when it does not concern them. The room's own
+    /// occupants are remembered, so no puppet takes their nick.
+    pub(crate) fn classify(&mut self, stanza: &Element) -> Option<RoomInbound> {
         let from = XmppAddress::from_jid_str(stanza.attr("from")?).ok()?;
         let room = from.bare().jid().to_string();
-        let puppets = self.rooms.get(&room)?;
+        let listener = self.listener_jid();
+        let state = self.rooms.get_mut(&room)?;
         let to = stanza.attr("to").unwrap_or_default();
-        if to != self.listener_jid() {
+        if to != listener {
             // Reflections to our puppets: the listener already sees everything once.
             return Some(RoomInbound::Ignore);
         }
         let nick = from.resource().unwrap_or_default();
-        if nick == self.listener_nick || puppets.contains_key(nick) {
+        if nick == self.listener_nick || state.is_puppet_nick(nick) {
             return Some(RoomInbound::Ignore);
         }
         match stanza.name.as_str() {
@@ -199,9 +251,22 @@ impl Rooms {
                     (None, None) => Some(RoomInbound::Ignore),
                 }
             }
-            "presence" => Some(RoomInbound::Event(Box::new(presence_event(
-                stanza, &from, nick,
-            )))),
+            "presence" if stanza.attr("type") != Some("error") => {
+                let event = presence_event(stanza, &from, nick);
+                match &event.change {
+                    RoomChange::Joined { .. } | RoomChange::Privileges { .. } => {
+                        state.real.insert(nick.to_owned());
+                    }
+                    RoomChange::NickChanged { new_nick } => {
+                        state.real.remove(nick);
+                        state.real.insert(new_nick.clone());
+                    }
+                    _ => {
+                        state.real.remove(nick);
+                    }
+                }
+                Some(RoomInbound::Event(Box::new(event)))
+            }
             _ => Some(RoomInbound::Ignore),
         }
     }
