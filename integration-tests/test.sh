@@ -4,9 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests need. The peer servers (prosody, ngircd, ...) join this list with the adapters
-# that talk to them.
-debian_packages=(prosody python3-slixmpp)
+# Debian packages the tests need: the peer servers the scenarios talk to, and the scripted XMPP client.
+debian_packages=(prosody python3-slixmpp ngircd)
 missing=()
 for package in "${debian_packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -16,7 +16,17 @@ const WAIT: Duration = Duration::from_secs(20);
 const ONE: &str = "one@conference.localhost";
 const TWO: &str = "two@conference.localhost";
 
-fn start(config: &Path) -> Child {
+/// The gateway process, killed (SIGKILL) when dropped, so a failing test leaves nothing running.
+struct Gateway(Child);
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(config: &Path) -> Gateway {
     let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .arg("run")
         .arg("--config")
@@ -50,7 +60,7 @@ fn start(config: &Path) -> Child {
     }
     // Keep draining so the pipe never fills.
     std::thread::spawn(move || while rx.recv().is_ok() {});
-    child
+    Gateway(child)
 }
 
 fn join(user: &mut XmppUser, room: &str, nick: &str) {
@@ -148,12 +158,13 @@ endpoints = ["xmpp:{ONE}", "xmpp:{TWO}", "irc://local/#lobby"]
     .expect("IRC gets alice's message");
 
     // SIGKILL: no shutdown, no flush beyond what the store already made durable.
-    gateway.kill().expect("SIGKILL");
-    gateway.wait().expect("reaped");
+    gateway.0.kill().expect("SIGKILL");
+    gateway.0.wait().expect("reaped");
+    drop(gateway);
     alice.clear();
     carol.clear();
     dave.clear();
-    let mut gateway = start(&config);
+    let gateway = start(&config);
     wait_until_bridged(&mut alice, &mut carol, &mut dave);
 
     // The correction of the pre-crash message names, in room two, the id room two saw it with.
@@ -186,6 +197,5 @@ endpoints = ["xmpp:{ONE}", "xmpp:{TWO}", "irc://local/#lobby"]
         })
         .expect("IRC -> both rooms after the restart");
     }
-    gateway.kill().ok();
-    gateway.wait().ok();
+    drop(gateway);
 }
