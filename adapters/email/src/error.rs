@@ -1,0 +1,30 @@
+//! The email adapter's errors.
+
+/// What can go wrong in the email adapter.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmailError {
+    /// Happens when the listen address is taken or not ours.
+    #[error("cannot listen for mail on {addr}: {source}; choose a free [email] listen address")]
+    Listen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Happens when the relay settings cannot make an SMTP client (a host name that is not a valid TLS name).
+    #[error("bad [email] relay settings: {0}")]
+    Relay(String),
+    /// Happens when the identity store fails.
+    #[error("the store failed: {0}; check the data directory's disk")]
+    Store(#[from] switchboard_core::store::StoreError),
+    /// Happens when a stored conversation record does not name valid addresses (written by another version).
+    #[error("stored conversation {token} is unreadable: {why}")]
+    Conversation {
+        /// The conversation's token.
+        token: String,
+        /// What is wrong with it.
+        why: String,
+    },
+}
