@@ -10,4 +10,5 @@ pub mod ngircd;
 pub mod ports;
 pub mod process;
 pub mod prosody;
+pub mod smtp;
 pub mod xmpp_user;

@@ -36,7 +36,7 @@ fn internal(error: EmailError) -> DeliveryError {
 /// How an address is shown to mail readers: the JID or mailbox, not the URI.
 pub fn display(address: &Address) -> String {
     match address {
-        Address::Xmpp(jid) => jid.bare().to_string(),
+        Address::Xmpp(jid) => jid.bare().jid().to_string(),
         Address::Mailto(mail) => format!("{}@{}", mail.local(), mail.domain()),
         other => other.to_string(),
     }
