@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests need: the peer servers the scenarios talk to, and the scripted XMPP client.
-debian_packages=(prosody python3-slixmpp ngircd)
+debian_packages=(prosody python3-slixmpp ngircd python3-aiosmtpd swaks openssl)
 missing=()
 for package in "${debian_packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
