@@ -276,3 +276,87 @@ async fn an_offline_route_mails_only_while_the_user_is_offline() {
     );
     gateway.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_subject_styling_and_a_link_from_xmpp_make_a_clean_mail() {
+    let prosody = prosody();
+    let relay = SmtpCapture::start().expect("aiosmtpd");
+    let gateway = start_gateway(&prosody, &relay, Vec::new()).await;
+    let mut alice = login(&prosody, "alice@localhost", "alice-pass");
+    // The subject tries to add a Bcc header (CR LF as XML character references); the body is styled
+    // (XEP-0393) and carries an attachment as an out-of-band link (XEP-0066).
+    block(|| {
+        alice.send_raw(&format!(
+            "<message xmlns='jabber:client' to='bob%example.net@{EMAIL_DOMAIN}' type='chat' id='h1'>\
+             <subject>hi&#13;&#10;Bcc: victim@evil.example</subject>\
+             <body>*важно* &lt;b&gt;&amp;amp; 🎉</body>\
+             <x xmlns='jabber:x:oob'><url>https://files.example.org/cat.png</url><desc>a cat</desc></x>\
+             </message>"
+        ))
+    })
+    .expect("send");
+    let mails = block(|| relay.wait_for_mails(1, WAIT)).expect("the mail");
+    let raw = String::from_utf8_lossy(&mails[0]).into_owned();
+    let mail = parse(&mails[0]);
+    // aiosmtpd records the envelope recipients: only bob, no victim.
+    assert_eq!(
+        mail.header_raw("X-RcptTo").map(str::trim),
+        Some("bob@example.net"),
+        "{raw}"
+    );
+    assert!(mail.header("Bcc").is_none(), "no injected header:\n{raw}");
+    assert!(
+        !raw.lines()
+            .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+        "{raw}"
+    );
+    let subject = mail.subject().expect("Subject");
+    assert!(
+        subject.starts_with("hi") && subject.contains("Bcc: victim@evil.example"),
+        "the whole subject stays one header: {subject:?}"
+    );
+    assert!(!subject.contains('\r') && !subject.contains('\n'));
+    let text = mail.body_text(0).expect("text/plain");
+    assert!(
+        text.contains("*важно* <b>&amp; 🎉"),
+        "byte-exact text: {text}"
+    );
+    assert!(text.contains("https://files.example.org/cat.png"), "{text}");
+    let html = mail.body_html(0).expect("text/html for styled text");
+    assert!(
+        html.contains("<strong>важно</strong>") || html.contains("<b>важно</b>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;b&gt;&amp;amp;"),
+        "escaped in HTML: {html}"
+    );
+    gateway.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ims_sent_while_the_relay_is_down_are_mailed_in_order_when_it_is_back() {
+    let prosody = prosody();
+    let mut relay = SmtpCapture::start().expect("aiosmtpd");
+    let gateway = start_gateway(&prosody, &relay, Vec::new()).await;
+    relay.stop();
+    let mut alice = login(&prosody, "alice@localhost", "alice-pass");
+    let bob = format!("bob%example.net@{EMAIL_DOMAIN}");
+    for n in 0..3 {
+        block(|| alice.send(&bob, &format!("while down {n}"), &format!("d{n}"))).expect("send");
+    }
+    // Nothing is lost and nothing is bounced while the relay is away.
+    let seen = block(|| alice.seen(Duration::from_secs(2)).to_vec());
+    assert!(
+        !seen.iter().any(|r| r.kind == "error"),
+        "no error while the relay is down: {seen:?}"
+    );
+    block(|| relay.restart()).expect("relay back");
+    let mails = block(|| relay.wait_for_mails(3, WAIT)).expect("all three");
+    let bodies: Vec<String> = mails
+        .iter()
+        .map(|m| parse(m).body_text(0).unwrap_or_default().trim().to_owned())
+        .collect();
+    assert_eq!(bodies, ["while down 0", "while down 1", "while down 2"]);
+    gateway.running.shutdown().await;
+}

@@ -10,6 +10,8 @@ use super::quote::strip_reply;
 pub const MAX_TEXT_CHARS: usize = 64 * 1024;
 /// The note that marks a cut text.
 pub const CUT_NOTE: &str = "\n[… the rest of this mail was cut: too long for a chat message]";
+/// Most attachments listed by name in the note that says they were not forwarded.
+pub const MAX_ATTACHMENT_NOTES: usize = 20;
 /// Most ids read from `References`.
 pub const MAX_IDS: usize = 50;
 
@@ -104,7 +106,10 @@ pub fn parse_mail(
 
     let not_for_chat = classify(&message, reverse_path, message_id.as_deref(), own_domain);
     let raw = message.body_text(0).unwrap_or_default();
-    let text = clean_text(&strip_reply(&raw.replace("\r\n", "\n")));
+    let mut text = strip_reply(&raw.replace("\r\n", "\n"));
+    // Chat carries no files: say which were left behind rather than dropping them unnoticed.
+    text.push_str(&attachment_note(&message));
+    let text = clean_text(&text);
     Ok(InboundMail {
         from,
         from_name,
@@ -184,6 +189,31 @@ fn clean_id(id: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_graphic() && c != '<' && c != '>'))
     .then(|| id.to_owned())
+}
+
+/// One line per attachment the chat cannot carry (`[attachment not forwarded: name, size]`), at most
+/// [`MAX_ATTACHMENT_NOTES`] and a count of the rest.
+fn attachment_note(message: &mail_parser::Message<'_>) -> String {
+    let mut note = String::new();
+    let mut count = 0usize;
+    for part in message.attachments() {
+        count += 1;
+        if count > MAX_ATTACHMENT_NOTES {
+            continue;
+        }
+        let name = part
+            .attachment_name()
+            .map(|n| header_text(n, 100))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "unnamed".to_owned());
+        let size = part.len().div_ceil(1024);
+        note.push_str(&format!("\n[attachment not forwarded: {name}, {size} KiB]"));
+    }
+    if count > MAX_ATTACHMENT_NOTES {
+        let rest = count - MAX_ATTACHMENT_NOTES;
+        note.push_str(&format!("\n[{rest} more attachments not forwarded]"));
+    }
+    note
 }
 
 /// Chat text: LF lines, no control characters but LF and TAB, at most [`MAX_TEXT_CHARS`].
@@ -297,6 +327,52 @@ mod tests {
                 .any(|c| c.is_control() && c != '\n' && c != '\t'),
             "{:?}",
             parsed.text
+        );
+    }
+
+    #[test]
+    fn attachments_are_named_not_dropped_unnoticed() {
+        let data = mail(
+            "From: b@example.net\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"XX\"",
+            "--XX\nContent-Type: text/plain\n\nsee attached\n--XX\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=\"=?utf-8?Q?r=C3=A9port=0D=0A.pdf?=\"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--XX--\n",
+        );
+        let parsed = parse_mail(&data, Some("b@example.net"), OWN).expect("parsed");
+        assert_eq!(
+            parsed.text, "see attached\n[attachment not forwarded: réport .pdf, 1 KiB]",
+            "the encoded CR LF in the name is a space, not a line break"
+        );
+    }
+
+    #[test]
+    fn attachment_notes_at_and_past_the_limit() {
+        let parts = |n: usize| {
+            let mut body = String::from("--XX\nContent-Type: text/plain\n\nfiles\n");
+            for i in 0..n {
+                body.push_str(&format!(
+                    "--XX\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"f{i}\"\n\nx\n"
+                ));
+            }
+            body.push_str("--XX--\n");
+            mail(
+                "From: b@e\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"XX\"",
+                &body,
+            )
+        };
+        let at = parse_mail(&parts(MAX_ATTACHMENT_NOTES), Some("b@e"), OWN).expect("parsed");
+        assert_eq!(
+            at.text.matches("[attachment not forwarded").count(),
+            MAX_ATTACHMENT_NOTES
+        );
+        assert!(!at.text.contains("more attachments"));
+        let past = parse_mail(&parts(MAX_ATTACHMENT_NOTES + 2), Some("b@e"), OWN).expect("parsed");
+        assert_eq!(
+            past.text.matches("[attachment not forwarded").count(),
+            MAX_ATTACHMENT_NOTES
+        );
+        assert!(
+            past.text.ends_with("[2 more attachments not forwarded]"),
+            "{:?}",
+            past.text
         );
     }
 
