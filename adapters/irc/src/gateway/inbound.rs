@@ -449,6 +449,19 @@ impl Gateway {
         let mut meta = MessageMeta::new(kind);
         meta.action = action;
         if let Some(scoped) = scoped_id {
+            // A reply (IRCv3 reply client tag) names its parent's msgid; it is keyed like this line's own.
+            let parent = line
+                .tag(super::REPLY_TAG)
+                .or_else(|| line.tag("+reply"))
+                .filter(|parent| !parent.is_empty() && !parent.contains(' '));
+            if let Some(parent) = parent {
+                let mut key: Vec<&str> = scoped.split(' ').collect();
+                key[1] = parent;
+                match self.store.canonical_id(super::ID_NETWORK, &key.join(" ")) {
+                    Ok(found) => meta.in_reply_to = found,
+                    Err(error) => warn!(error = %error, "Looking up a reply's parent failed"),
+                }
+            }
             match self.store.canonical_id(super::ID_NETWORK, &scoped) {
                 Ok(Some(known)) => meta.id = known,
                 Ok(None) => {

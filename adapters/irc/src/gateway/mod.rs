@@ -23,6 +23,8 @@ use crate::config::IrcAdapterConfig;
 
 /// The message-id map's network name for IRCv3 msgids.
 const ID_NETWORK: &str = "irc";
+/// The IRCv3 client tag naming the message a line answers (ircv3.net/specs/client-tags/reply).
+const REPLY_TAG: &str = "+draft/reply";
 
 /// The IRC adapter's state, driven by one task: envelopes from the core and events from the connections.
 #[derive(Debug)]

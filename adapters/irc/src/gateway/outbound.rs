@@ -11,7 +11,7 @@ use tracing::{debug, warn};
 
 use super::conns::{ConnId, Identity, Owner};
 use super::names::{DEFAULT_NICK_LEN, display_nick, irc_nick, person_in_room};
-use super::{Gateway, channel_address};
+use super::{Gateway, REPLY_TAG, channel_address};
 use crate::config::NetworkSettings;
 use crate::wire::{self, WireError};
 
@@ -121,6 +121,7 @@ impl Gateway {
                 channel,
                 text,
                 message.meta.action,
+                message,
                 settings,
             );
         }
@@ -146,6 +147,7 @@ impl Gateway {
             channel,
             &relayed.join("\n"),
             false,
+            message,
             settings,
         )
     }
@@ -228,7 +230,15 @@ impl Gateway {
         } else {
             "PRIVMSG"
         };
-        self.send_text(id, command, &name, text, message.meta.action, settings)?;
+        self.send_text(
+            id,
+            command,
+            &name,
+            text,
+            message.meta.action,
+            message,
+            settings,
+        )?;
         if let IrcTarget::Channel(channel) = target.target() {
             self.reflect(id, network, channel, user, message).await;
         }
@@ -296,6 +306,9 @@ impl Gateway {
     }
 
     /// Queues `text` as PRIVMSG/NOTICE lines on connection `id`, split to fit (one serializer, no CR/LF/NUL).
+    /// When `message` answers one heard on IRC and the server takes message tags, the first line carries
+    /// the IRCv3 reply tag naming it.
+    #[allow(clippy::too_many_arguments)]
     fn send_text(
         &mut self,
         id: ConnId,
@@ -303,8 +316,10 @@ impl Gateway {
         target: &str,
         text: &str,
         action: bool,
+        message: &Message,
         settings: &NetworkSettings,
     ) -> Result<(), DeliveryError> {
+        let parent = self.irc_msgid_of_parent(message);
         let conn = self.conns.get(id).ok_or_else(|| {
             DeliveryError::new(ErrorKind::ServiceUnavailable, "the IRC connection closed")
         })?;
@@ -317,7 +332,14 @@ impl Gateway {
             settings.max_lines,
         )
         .map_err(wire_error)?;
-        for line in lines {
+        let tag_parent = parent.filter(|_| conn.caps.contains("message-tags"));
+        for (n, line) in lines.into_iter().enumerate() {
+            let line = match &tag_parent {
+                Some(parent) if n == 0 => {
+                    wire::with_client_tags(&[(REPLY_TAG, parent)], line).map_err(wire_error)?
+                }
+                _ => line,
+            };
             conn.handle.send(line).map_err(|error| {
                 DeliveryError::new(
                     ErrorKind::ResourceConstraint,
@@ -326,6 +348,19 @@ impl Gateway {
             })?;
         }
         Ok(())
+    }
+
+    /// The IRCv3 msgid of the message `message` answers, when that one was heard on IRC with a msgid.
+    fn irc_msgid_of_parent(&self, message: &Message) -> Option<String> {
+        let parent = message.meta.in_reply_to.as_ref()?;
+        match self.store.network_id(parent, super::ID_NETWORK) {
+            // Stored as `NETWORK MSGID` or `NETWORK MSGID USER` (see inbound).
+            Ok(scoped) => scoped?.split(' ').nth(1).map(str::to_owned),
+            Err(error) => {
+                warn!(error = %error, "Looking up the IRC msgid of a reply's parent failed");
+                None
+            }
+        }
     }
 
     fn settings(&self, network: &str) -> Result<NetworkSettings, DeliveryError> {

@@ -17,5 +17,5 @@ pub use error::WireError;
 pub use format::{irc_to_styling, styling_to_irc};
 pub use isupport::{ChanModes, Isupport};
 pub use message::{IrcMessage, MAX_INCOMING, Source};
-pub use serialize::{MAX_LINE, serialize, serialize_tagged};
+pub use serialize::{MAX_LINE, serialize, serialize_tagged, with_client_tags};
 pub use split::text_lines;

@@ -15,6 +15,48 @@ pub fn serialize(command: &str, params: &[&str]) -> Result<Vec<u8>, WireError> {
     serialize_tagged(&[], command, params)
 }
 
+/// An already serialized line (from [`serialize`] or `text_lines`) with IRCv3 client tags put in front;
+/// the tags have a budget of their own, so the line keeps its 512 bytes.
+pub fn with_client_tags(tags: &[(&str, &str)], line: Vec<u8>) -> Result<Vec<u8>, WireError> {
+    let mut tagged = tag_block(tags)?;
+    tagged.extend_from_slice(&line);
+    Ok(tagged)
+}
+
+/// `@key=value;key ` with values escaped (IRCv3 message-tags), or nothing for no tags.
+fn tag_block(tags: &[(&str, &str)]) -> Result<Vec<u8>, WireError> {
+    let mut line = Vec::with_capacity(64);
+    if tags.is_empty() {
+        return Ok(line);
+    }
+    line.push(b'@');
+    for (i, (key, value)) in tags.iter().enumerate() {
+        check_forbidden("tag", key)?;
+        if key.is_empty() || key.contains([' ', ';', '=']) {
+            return Err(WireError::BadMiddle {
+                index: i + 1,
+                value: (*key).to_owned(),
+            });
+        }
+        if i > 0 {
+            line.push(b';');
+        }
+        line.extend_from_slice(key.as_bytes());
+        if !value.is_empty() {
+            line.push(b'=');
+            line.extend_from_slice(escape_tag_value(value).as_bytes());
+        }
+    }
+    line.push(b' ');
+    if line.len() > MAX_CLIENT_TAGS {
+        return Err(WireError::TooLong {
+            length: line.len(),
+            limit: MAX_CLIENT_TAGS,
+        });
+    }
+    Ok(line)
+}
+
 /// [`serialize`] with IRCv3 client tags (`+draft/reply=...`), escaped.
 pub fn serialize_tagged(
     tags: &[(&str, &str)],
@@ -26,34 +68,7 @@ pub fn serialize_tagged(
     if !is_word && !is_numeric {
         return Err(WireError::BadCommand(command.to_owned()));
     }
-    let mut line = Vec::with_capacity(64);
-    if !tags.is_empty() {
-        line.push(b'@');
-        for (i, (key, value)) in tags.iter().enumerate() {
-            check_forbidden("tag", key)?;
-            if key.is_empty() || key.contains([' ', ';', '=']) {
-                return Err(WireError::BadMiddle {
-                    index: i + 1,
-                    value: (*key).to_owned(),
-                });
-            }
-            if i > 0 {
-                line.push(b';');
-            }
-            line.extend_from_slice(key.as_bytes());
-            if !value.is_empty() {
-                line.push(b'=');
-                line.extend_from_slice(escape_tag_value(value).as_bytes());
-            }
-        }
-        line.push(b' ');
-        if line.len() > MAX_CLIENT_TAGS {
-            return Err(WireError::TooLong {
-                length: line.len(),
-                limit: MAX_CLIENT_TAGS,
-            });
-        }
-    }
+    let mut line = tag_block(tags)?;
     let tags_len = line.len();
     line.extend_from_slice(command.as_bytes());
     for (i, param) in params.iter().enumerate() {
