@@ -32,10 +32,12 @@ fuzz_target!(|data: &[u8]| {
             let overhead = 1 + prefix.len() + 1;
             assert!(line.len() + overhead <= MAX_LINE, "{} bytes", line.len() + overhead);
             let parsed = IrcMessage::parse(&line[..line.len() - 2], Charset::Latin1).expect("our own line parses");
-            carried.push_str(parsed.params.last().map(String::as_str).unwrap_or(""));
+            let said = parsed.params.last().map(String::as_str).unwrap_or("");
+            assert!(!said.starts_with('\u{1}'), "plain text never becomes a CTCP request: {said:?}");
+            carried.push_str(said);
         }
-        // Splitting drops only line breaks, NULs and the spaces it split at.
-        let squeeze = |s: &str| s.chars().filter(|c| !matches!(c, '\r' | '\n' | '\0' | ' ')).collect::<String>();
+        // Splitting drops only line breaks, NULs, the spaces it split at, and a \x01 opening a line.
+        let squeeze = |s: &str| s.chars().filter(|c| !matches!(c, '\r' | '\n' | '\0' | ' ' | '\u{1}')).collect::<String>();
         assert_eq!(squeeze(&carried), squeeze(&text));
     }
 });

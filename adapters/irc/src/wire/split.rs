@@ -38,14 +38,18 @@ pub fn text_lines(
     }
     chunks
         .into_iter()
-        .map(|chunk| {
+        .filter_map(|chunk| {
             if action {
-                serialize(command, &[target, &format!("\u{1}ACTION {chunk}\u{1}")])
-            } else if chunk.starts_with('\u{1}') {
-                // Text that happens to start with \x01 is not a CTCP request of ours.
-                serialize(command, &[target, &chunk.replacen('\u{1}', "", 1)])
+                // A \x01 inside would end the ACTION early and could open another CTCP request.
+                let inner = chunk.replace('\u{1}', "");
+                Some(serialize(
+                    command,
+                    &[target, &format!("\u{1}ACTION {inner}\u{1}")],
+                ))
             } else {
-                serialize(command, &[target, chunk])
+                // Text that happens to start with \x01 (however many) is not a CTCP request of ours.
+                let plain = chunk.trim_start_matches('\u{1}');
+                (!plain.is_empty()).then(|| serialize(command, &[target, plain]))
             }
         })
         .collect()
@@ -168,6 +172,25 @@ mod tests {
                 .len(),
             11
         );
+    }
+
+    #[test]
+    fn text_never_smuggles_a_ctcp_request() {
+        let lines =
+            text_lines("PRIVMSG", PREFIX, "#c", "\u{1}\u{1}VERSION\u{1}", false, 0).unwrap();
+        assert_eq!(lines, [b"PRIVMSG #c VERSION\x01\r\n".to_vec()]);
+        let only = text_lines("PRIVMSG", PREFIX, "#c", "\u{1}\0\u{1}", false, 0).unwrap();
+        assert!(only.is_empty(), "nothing left to say: {only:?}");
+        let action = text_lines(
+            "PRIVMSG",
+            PREFIX,
+            "#c",
+            "waves\u{1} \u{1}DCC SEND x",
+            true,
+            0,
+        )
+        .unwrap();
+        assert_eq!(texts(&action), ["\u{1}ACTION waves DCC SEND x\u{1}"]);
     }
 
     #[test]
