@@ -73,6 +73,7 @@ impl Adapter for IrcAdapter {
             }
         }
         info!("IRC adapter stopping: QUIT on every connection");
+        gateway.stop_reporting_failures();
         gateway.quit_all("Switchboard is shutting down");
         let _ = tokio::time::timeout(QUIT_GRACE, async {
             while gateway.has_connections() {

@@ -101,17 +101,21 @@ impl Rooms {
         format!("{}/{LISTENER_RESOURCE}", self.main_domain)
     }
 
-    /// The listener's joins (XEP-0045 §7.2, asking for no history, §7.2.14) for every room; after a
-    /// (re)connect every puppet has to join again, and the occupants are learnt afresh.
+    /// The listener's joins (XEP-0045 §7.2, asking for no history, §7.2.14) for every room, and every
+    /// puppet's join again: after a (re)connect the rooms have forgotten them. The room's own occupants are
+    /// learnt afresh, but the puppets are kept, so a puppet made before the stream came up is never taken
+    /// for a real occupant and pushed to another nick.
     pub(crate) fn on_connected(&mut self) -> Vec<Element> {
         let listener = self.listener_jid();
-        self.rooms
-            .iter_mut()
-            .map(|(room, state)| {
-                *state = Room::default();
-                join(&listener, room, &self.listener_nick)
-            })
-            .collect()
+        let mut out = Vec::new();
+        for (room, state) in &mut self.rooms {
+            state.real.clear();
+            out.push(join(&listener, room, &self.listener_nick));
+            for puppet in state.puppets.values() {
+                out.push(join(&puppet.jid, room, &puppet.nick));
+            }
+        }
+        out
     }
 
     /// The puppet of the remote person `remote_nick` in `room`, made (with its join stanza) if needed.

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::wire::{Charset, IrcMessage, Isupport, serialize};
@@ -150,7 +150,7 @@ pub enum ClientEvent {
 /// What the handle asks of the connection's task.
 #[derive(Debug)]
 enum Command {
-    Send(Vec<u8>),
+    Send(Vec<u8>, Option<oneshot::Sender<()>>),
     Join(String, Option<String>),
     Part(String, Option<String>),
     Quit(Option<String>),
@@ -167,8 +167,18 @@ impl ClientHandle {
     /// written, across reconnects.
     pub fn send(&self, line: Vec<u8>) -> Result<(), ClientError> {
         self.commands
-            .try_send(Command::Send(line))
+            .try_send(Command::Send(line, None))
             .map_err(queue_error)
+    }
+
+    /// [`ClientHandle::send`], with a receipt that completes once the line is written to the server (after
+    /// flood control and any reconnects). It fails if the connection ends first: the line was not sent.
+    pub fn send_confirmed(&self, line: Vec<u8>) -> Result<oneshot::Receiver<()>, ClientError> {
+        let (written, receipt) = oneshot::channel();
+        self.commands
+            .try_send(Command::Send(line, Some(written)))
+            .map_err(queue_error)?;
+        Ok(receipt)
     }
 
     /// Joins `channel`, and again after every reconnect.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use rand::Rng;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
@@ -20,17 +20,33 @@ use crate::wire::{IrcMessage, MAX_INCOMING};
 /// How long registration may take before the attempt counts as failed.
 const REGISTRATION_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// A line waiting to be written, and who wants to know once it is.
+#[derive(Debug)]
+struct Outgoing {
+    line: Vec<u8>,
+    written: Option<oneshot::Sender<()>>,
+}
+
+impl Outgoing {
+    fn plain(line: Vec<u8>) -> Self {
+        Self {
+            line,
+            written: None,
+        }
+    }
+}
+
 /// What outlives a session: lines not yet written and the channels to be in.
 #[derive(Debug, Default)]
 struct Kept {
-    pending: VecDeque<Vec<u8>>,
+    pending: VecDeque<Outgoing>,
     channels: Vec<(String, Option<String>)>,
 }
 
 impl Kept {
     fn apply(&mut self, command: Command) {
         match command {
-            Command::Send(line) => self.pending.push_back(line),
+            Command::Send(line, written) => self.pending.push_back(Outgoing { line, written }),
             Command::Join(channel, key) => {
                 if !self
                     .channels
@@ -40,7 +56,7 @@ impl Kept {
                     self.channels.push((channel.clone(), key.clone()));
                 }
                 if let Some(line) = join_line(&channel, key.as_deref()) {
-                    self.pending.push_back(line);
+                    self.pending.push_back(Outgoing::plain(line));
                 }
             }
             Command::Part(channel, reason) => {
@@ -50,7 +66,7 @@ impl Kept {
                     Some(reason) => own_line("PART", &[&channel, reason]),
                     None => own_line("PART", &[&channel]),
                 };
-                self.pending.extend(line);
+                self.pending.extend(line.map(Outgoing::plain));
             }
             Command::Quit(_) => {}
         }
@@ -58,10 +74,10 @@ impl Kept {
 
     /// After (re)registration: the channels are joined first, then what waited is sent.
     fn rejoin_first(&mut self) {
-        self.pending.retain(|line| !line.starts_with(b"JOIN "));
+        self.pending.retain(|out| !out.line.starts_with(b"JOIN "));
         for (channel, key) in self.channels.iter().rev() {
             if let Some(line) = join_line(channel, key.as_deref()) {
-                self.pending.push_front(line);
+                self.pending.push_front(Outgoing::plain(line));
             }
         }
     }
@@ -192,9 +208,14 @@ async fn session(
         while registered && !kept.pending.is_empty() {
             match bucket.take(Instant::now()) {
                 Ok(()) => {
-                    let line = kept.pending.front().cloned().unwrap_or_default();
-                    if let Err(error) = write(&mut writer, &line).await {
+                    let Some(out) = kept.pending.front_mut() else {
+                        break;
+                    };
+                    if let Err(error) = write(&mut writer, &out.line).await {
                         return lost(error, true);
+                    }
+                    if let Some(written) = out.written.take() {
+                        let _ = written.send(());
                     }
                     kept.pending.pop_front();
                 }
@@ -295,9 +316,12 @@ async fn session(
                 Some(Command::Quit(reason)) => {
                     let reason = reason.unwrap_or_else(|| "Leaving".to_owned());
                     // Lines already queued go first, then QUIT.
-                    for line in kept.pending.drain(..) {
-                        if write(&mut writer, &line).await.is_err() {
+                    for out in kept.pending.drain(..) {
+                        if write(&mut writer, &out.line).await.is_err() {
                             return End::Quit;
+                        }
+                        if let Some(written) = out.written {
+                            let _ = written.send(());
                         }
                     }
                     if let Some(line) = own_line("QUIT", &[&reason]) {

@@ -34,6 +34,8 @@ pub(crate) struct Gateway {
     to_core: CoreSender,
     store: SharedStore,
     next_envelope: u64,
+    /// Cancelled when the adapter stops (its connections end with it).
+    stopping: CancellationToken,
 }
 
 impl Gateway {
@@ -46,11 +48,18 @@ impl Gateway {
     ) -> Self {
         Self {
             config,
-            conns: Conns::new(events, shutdown),
+            conns: Conns::new(events, shutdown.clone()),
             to_core,
             store,
             next_envelope: 0,
+            stopping: shutdown.child_token(),
         }
+    }
+
+    /// From now on a line the connections could not send is left in the outbox, not reported failed: the
+    /// adapter is stopping and the next start delivers it.
+    pub(crate) fn stop_reporting_failures(&self) {
+        self.stopping.cancel();
     }
 
     /// Opens the relay connection of every network with bridged channels; it joins them once registered.

@@ -4,9 +4,12 @@
 
 use switchboard_core::address::{Address, IrcAddress, IrcTarget, XmppAddress};
 use switchboard_core::cpim::{CpimMessage, NameAddr};
-use switchboard_core::envelope::{DeliveryError, DeliveryOutcome, Envelope, ErrorKind, Payload};
+use switchboard_core::envelope::{
+    DeliveryError, DeliveryOutcome, Envelope, EnvelopeId, ErrorKind, Payload,
+};
 use switchboard_core::message::{Message, MessageKind, MessageMeta, name_addr, uri_of};
 use switchboard_core::room::{RoomChange, RoomEvent};
+use tokio::sync::oneshot;
 use tracing::{debug, warn};
 
 use super::conns::{ConnId, Identity, Owner};
@@ -30,7 +33,11 @@ impl Gateway {
                     .deliver(&message, recipient.as_ref(), bridge.is_some())
                     .await
                 {
-                    Ok(()) => DeliveryOutcome::Delivered,
+                    Ok(Some(receipt)) => {
+                        self.report_when_written(id, recipient, receipt);
+                        return;
+                    }
+                    Ok(None) => DeliveryOutcome::Delivered,
                     Err(error) => {
                         debug!(error = %error, "IRC delivery failed");
                         DeliveryOutcome::Failed(error)
@@ -50,12 +57,39 @@ impl Gateway {
         }
     }
 
+    /// Reports `Delivered` once the message's last line is written to the server, so the outbox keeps it
+    /// while it waits for flood control or a reconnect. If the connection ends first the sender hears so;
+    /// if the adapter is stopping, nothing is reported and the outbox delivers it again on the next start.
+    fn report_when_written(
+        &self,
+        id: EnvelopeId,
+        recipient: Option<Address>,
+        receipt: oneshot::Receiver<()>,
+    ) {
+        let to_core = self.to_core.clone();
+        let stopping = self.stopping.clone();
+        tokio::spawn(async move {
+            let outcome = match receipt.await {
+                Ok(()) => DeliveryOutcome::Delivered,
+                Err(_) if stopping.is_cancelled() => return,
+                Err(_) => DeliveryOutcome::Failed(DeliveryError::new(
+                    ErrorKind::RecipientUnavailable,
+                    "the IRC connection closed before the message could be sent",
+                )),
+            };
+            if to_core.report(id, recipient, outcome).await.is_err() {
+                warn!("The router has stopped; a delivery report was not made");
+            }
+        });
+    }
+
+    /// Queues the message on the right connection; the receipt completes when its last line is written.
     async fn deliver(
         &mut self,
         message: &Message,
         recipient: Option<&Address>,
         bridged: bool,
-    ) -> Result<(), DeliveryError> {
+    ) -> Result<Option<oneshot::Receiver<()>>, DeliveryError> {
         let Some(Address::Irc(target)) = recipient else {
             return Err(DeliveryError::new(
                 ErrorKind::BadRequest,
@@ -106,7 +140,7 @@ impl Gateway {
         message: &Message,
         channel: &str,
         text: &str,
-    ) -> Result<(), DeliveryError> {
+    ) -> Result<Option<oneshot::Receiver<()>>, DeliveryError> {
         let nick = message
             .cpim
             .from()
@@ -205,7 +239,7 @@ impl Gateway {
         user: &XmppAddress,
         message: &Message,
         text: &str,
-    ) -> Result<(), DeliveryError> {
+    ) -> Result<Option<oneshot::Receiver<()>>, DeliveryError> {
         let network = target.network();
         let owner = Owner::User(user.bare().jid().to_string());
         let id = match (self.conns.find(network, &owner), target.target()) {
@@ -230,7 +264,7 @@ impl Gateway {
         } else {
             "PRIVMSG"
         };
-        self.send_text(
+        let receipt = self.send_text(
             id,
             command,
             &name,
@@ -242,7 +276,7 @@ impl Gateway {
         if let IrcTarget::Channel(channel) = target.target() {
             self.reflect(id, network, channel, user, message).await;
         }
-        Ok(())
+        Ok(receipt)
     }
 
     /// The user's own channel line, shown back to them from their occupant.
@@ -318,7 +352,7 @@ impl Gateway {
         action: bool,
         message: &Message,
         settings: &NetworkSettings,
-    ) -> Result<(), DeliveryError> {
+    ) -> Result<Option<oneshot::Receiver<()>>, DeliveryError> {
         let parent = self.irc_msgid_of_parent(message);
         let conn = self.conns.get(id).ok_or_else(|| {
             DeliveryError::new(ErrorKind::ServiceUnavailable, "the IRC connection closed")
@@ -333,6 +367,8 @@ impl Gateway {
         )
         .map_err(wire_error)?;
         let tag_parent = parent.filter(|_| conn.caps.contains("message-tags"));
+        let last = lines.len().saturating_sub(1);
+        let mut receipt = None;
         for (n, line) in lines.into_iter().enumerate() {
             let line = match &tag_parent {
                 Some(parent) if n == 0 => {
@@ -340,14 +376,19 @@ impl Gateway {
                 }
                 _ => line,
             };
-            conn.handle.send(line).map_err(|error| {
+            let queue_full = |error| {
                 DeliveryError::new(
                     ErrorKind::ResourceConstraint,
                     format!("the IRC connection's queue is full, try again later: {error}"),
                 )
-            })?;
+            };
+            if n == last {
+                receipt = Some(conn.handle.send_confirmed(line).map_err(queue_full)?);
+            } else {
+                conn.handle.send(line).map_err(queue_full)?;
+            }
         }
-        Ok(())
+        Ok(receipt)
     }
 
     /// The IRCv3 msgid of the message `message` answers, when that one was heard on IRC with a msgid.
