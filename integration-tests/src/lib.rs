@@ -5,6 +5,7 @@
 //! PID we started it with when the handle is dropped.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod irc_user;
 pub mod ngircd;
 pub mod ports;
