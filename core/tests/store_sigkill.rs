@@ -112,7 +112,10 @@ struct Acked {
     /// Seqs whose removal was under way, unacknowledged, when the child died: present or not.
     uncertain: BTreeSet<u64>,
     links: Vec<(String, String)>,
+    /// Maps a later flushing write (an outbox put or a link) made durable.
     maps: Vec<(String, String)>,
+    /// Maps acknowledged since the last flushing write: they ride on the next flush, so may be lost.
+    unflushed_maps: Vec<(String, String)>,
     highest_seq: u64,
 }
 
@@ -129,7 +132,12 @@ impl Acked {
             return;
         }
         let mut words = line.split(' ').skip(2);
-        match words.next() {
+        let verb = words.next();
+        if matches!(verb, Some("put" | "link")) {
+            // This write flushed the store, and with it every map recorded before it.
+            self.maps.append(&mut self.unflushed_maps);
+        }
+        match verb {
             Some("put") => {
                 for pair in words {
                     let (payload, seq) = pair.split_once('=').expect("payload=seq");
@@ -156,7 +164,7 @@ impl Acked {
             }
             Some("map") => {
                 let network_id = words.next().expect("network id").to_owned();
-                self.maps
+                self.unflushed_maps
                     .push((network_id, words.next().expect("canonical").to_owned()));
             }
             other => panic!("unexpected ack line {line:?} ({other:?})"),
@@ -287,6 +295,8 @@ fn parent() {
             "round {round}: child was not killed by SIGKILL ({status})"
         );
 
+        // Maps no flush covered before the kill may be gone; a later round's flushes do not bring them back.
+        acked.unflushed_maps.clear();
         let store = SledStore::open(&store_dir).expect("the store reopens cleanly after SIGKILL");
         acked.verify(&store);
         eprintln!(

@@ -61,6 +61,11 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// Records that `network_id` is `network`'s id of the canonical message `canonical`, seen at `at`, in both
     /// directions. Mapping the same network id again replaces the earlier mapping; the latest network id
     /// recorded for a (canonical, network) pair is the one [`Store::network_id`] answers.
+    ///
+    /// Like [`Store::outbox_remove`], the mapping becomes durable with the next write that flushes (the
+    /// outbox put of the message it belongs to, usually) or [`Store::flush`], not before this returns: an fsync
+    /// per id would double the cost of every message, and a crash can at worst lose the ids of the last
+    /// messages, whose later corrections then arrive as new messages.
     fn map_message_id(
         &self,
         network: &str,

@@ -1,5 +1,5 @@
-//! The default backend: sled 0.34, one tree per concern, a flush before each write
-//! returns.
+//! The default backend: sled 0.34, one tree per concern, a flush before each write returns (but for
+//! outbox removals and message-id mappings, which ride on the next flush).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -345,7 +345,8 @@ impl Store for SledStore {
                 Ok(())
             })
             .map_err(|error| self.transaction_error(error))?;
-        self.durable()
+        // Not flushed here: see the trait's documentation.
+        Ok(())
     }
 
     fn canonical_id(
