@@ -24,7 +24,8 @@ pub struct IrcLine {
 }
 
 impl IrcLine {
-    fn parse(raw: &str) -> Self {
+    /// Splits a raw line (without CRLF) into its atoms.
+    pub fn parse(raw: &str) -> Self {
         let mut rest = raw;
         let mut tags = None;
         if let Some(after) = rest.strip_prefix('@') {

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use crate::irc_user::IrcLine;
+
 /// One line received, without CRLF.
 #[derive(Debug, Clone)]
 pub struct Line {
@@ -23,35 +25,18 @@ pub struct Line {
 }
 
 impl Line {
-    /// Splits a raw line into source, command and parameters.
+    /// Splits a raw line into source, command and parameters (as the scripted test user does).
     pub fn parse(raw: &str, at: Instant) -> Self {
-        let mut rest = raw;
-        if rest.starts_with('@') {
-            rest = rest.split_once(' ').map_or("", |(_, r)| r);
-        }
-        let mut source = None;
-        if let Some(after) = rest.strip_prefix(':') {
-            let (s, r) = after.split_once(' ').unwrap_or((after, ""));
-            source = Some(s.to_owned());
-            rest = r;
-        }
-        let (command, mut rest) = rest.split_once(' ').unwrap_or((rest, ""));
-        let mut params = Vec::new();
-        while !rest.is_empty() {
-            if let Some(trailing) = rest.strip_prefix(':') {
-                params.push(trailing.to_owned());
-                break;
-            }
-            let (p, r) = rest.split_once(' ').unwrap_or((rest, ""));
-            if !p.is_empty() {
-                params.push(p.to_owned());
-            }
-            rest = r;
-        }
+        let IrcLine {
+            source,
+            command,
+            params,
+            ..
+        } = IrcLine::parse(raw);
         Self {
             at,
             source,
-            command: command.to_owned(),
+            command,
             params,
         }
     }
