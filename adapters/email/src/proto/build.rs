@@ -181,16 +181,36 @@ fn with_links_html(html: String, links: &[Link]) -> String {
     }
     let mut list = String::from("<ul>");
     for link in links {
-        let url = link
+        let url = escape_html(&link.url);
+        let label = link
+            .name
+            .as_deref()
+            .map(|name| escape_html(&header_text(name, MAX_NAME)))
+            .filter(|name| !name.is_empty());
+        // Only web links become clickable: a `javascript:` or `data:` URL from a chat stays inert text.
+        let scheme = link
             .url
-            .replace('&', "&amp;")
-            .replace('"', "&quot;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;");
-        list.push_str(&format!("<li><a href=\"{url}\">{url}</a></li>"));
+            .split_once(':')
+            .map(|(s, _)| s.to_ascii_lowercase());
+        let item = match (scheme.as_deref(), label) {
+            (Some("http" | "https"), Some(label)) => {
+                format!("<a href=\"{url}\">{label}</a> ({url})")
+            }
+            (Some("http" | "https"), None) => format!("<a href=\"{url}\">{url}</a>"),
+            (_, Some(label)) => format!("{label} ({url})"),
+            (_, None) => url,
+        };
+        list.push_str(&format!("<li>{item}</li>"));
     }
     list.push_str("</ul></body>");
     html.replacen("</body>", &list, 1)
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -285,5 +305,35 @@ mod tests {
             body_text("look", &links),
             "look\n\nAttachment: cat.png (image/png, 1234 bytes) https://example.org/cat.png\n"
         );
+    }
+
+    #[test]
+    fn links_in_html_name_their_description_and_only_web_links_are_clickable() {
+        let link = |url: &str, name: Option<&str>| Link {
+            url: url.to_owned(),
+            media_type: None,
+            size: None,
+            name: name.map(str::to_owned),
+        };
+        let html = with_links_html(
+            "<html><body>hi</body></html>".to_owned(),
+            &[
+                link("https://example.org/a?x=1&y=<2>", Some("a <cat>")),
+                link("javascript:alert(1)", Some("click")),
+                link("data:text/html,<script>", None),
+            ],
+        );
+        assert!(html.contains(
+            "<li><a href=\"https://example.org/a?x=1&amp;y=&lt;2&gt;\">a &lt;cat&gt;</a> (https://example.org/a?x=1&amp;y=&lt;2&gt;)</li>"
+        ), "{html}");
+        assert!(
+            html.contains("<li>click (javascript:alert(1))</li>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<li>data:text/html,&lt;script&gt;</li>"),
+            "{html}"
+        );
+        assert_eq!(html.matches("href=").count(), 1, "{html}");
     }
 }
