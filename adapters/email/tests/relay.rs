@@ -401,3 +401,62 @@ async fn a_reply_after_a_restart_lands_in_the_same_thread() {
     assert_eq!(reply.meta.in_reply_to, Some(canonical));
     gateway.running.shutdown().await;
 }
+
+/// Reads what the server says until `want` appears or the read times out.
+fn read_until(stream: &mut TcpStream, want: &str) -> String {
+    let mut out = String::new();
+    let mut buffer = [0; 1024];
+    while !out.contains(want) {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.push_str(&String::from_utf8_lossy(&buffer[..n])),
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_past_the_cap_wait_and_idle_sessions_are_closed() {
+    let relay = SmtpCapture::start().expect("aiosmtpd");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = email_config(relay.port, free_port());
+    config.max_sessions = 2;
+    config.session_timeout = std::time::Duration::from_secs(2);
+    let gateway = start_gateway(&dir.path().join("store"), config);
+    let connect = || {
+        let stream = TcpStream::connect(("127.0.0.1", gateway.listen_port)).expect("connect");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_millis(700)))
+            .expect("timeout");
+        stream
+    };
+    block(|| {
+        // At the cap: two sessions get their greeting.
+        let mut first = connect();
+        let mut second = connect();
+        assert!(read_until(&mut first, "\r\n").starts_with("220 "));
+        assert!(read_until(&mut second, "\r\n").starts_with("220 "));
+        // Past it: the third connection waits, greeted by no one, while both sessions are open.
+        let mut third = connect();
+        assert_eq!(
+            read_until(&mut third, "\r\n"),
+            "",
+            "no greeting past the cap"
+        );
+        // Idle past session_timeout: the first two are told and closed (RFC 5321 §4.5.3.2.7) ...
+        first
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .expect("timeout");
+        assert!(
+            read_until(&mut first, "\r\n").starts_with("421 4.4.2"),
+            "an idle session is closed with 421"
+        );
+        // ... which frees a place: the third is greeted.
+        third
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .expect("timeout");
+        assert!(read_until(&mut third, "\r\n").starts_with("220 "));
+        drop(second);
+    });
+    gateway.running.shutdown().await;
+}
