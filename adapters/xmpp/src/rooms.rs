@@ -42,7 +42,7 @@ pub(crate) struct Rooms {
 /// One bridged room: the gateway's puppets and the real occupants it has seen.
 #[derive(Debug, Default)]
 struct Room {
-    /// Remote person's nick -> their puppet.
+    /// Remote person (see [`puppet_key`]) -> their puppet.
     puppets: HashMap<String, Puppet>,
     /// The nicks of the room's own (non-gateway) occupants: a puppet never takes one (XEP-0045 §7.2.9).
     real: HashSet<String>,
@@ -59,7 +59,8 @@ struct Puppet {
 }
 
 impl Room {
-    /// A room nick for a remote person who wants `wanted`: taken by no real occupant and no other puppet.
+    /// A room nick for a remote person who wants `wanted`: taken by no real occupant and no other puppet
+    /// (but the one keyed `except`, the person's own).
     fn free_nick(&self, wanted: &str, except: Option<&str>) -> String {
         let taken = |nick: &str| {
             self.real.contains(nick)
@@ -118,16 +119,19 @@ impl Rooms {
         out
     }
 
-    /// The puppet of the remote person `remote_nick` in `room`, made (with its join stanza) if needed.
+    /// The puppet of the remote person `remote_nick` from `origin` in `room`, made (with its join stanza) if
+    /// needed.
     fn puppet(
         &mut self,
         room: &str,
+        origin: &str,
         remote_nick: &str,
         person: &str,
         out: &mut Vec<Element>,
     ) -> Puppet {
         let state = self.rooms.entry(room.to_owned()).or_default();
-        if let Some(puppet) = state.puppets.get(remote_nick) {
+        let key = puppet_key(origin, remote_nick);
+        if let Some(puppet) = state.puppets.get(&key) {
             return puppet.clone();
         }
         let mut nick = state.free_nick(remote_nick, None);
@@ -139,23 +143,29 @@ impl Rooms {
             nick,
         };
         out.push(join(&puppet.jid, room, &puppet.nick));
-        state.puppets.insert(remote_nick.to_owned(), puppet.clone());
+        state.puppets.insert(key, puppet.clone());
         puppet
     }
 
-    /// The stanzas that say `message` in `room` as `nick`: the puppet's join first if it is not in the room
-    /// yet, then the message from the puppet's occupant JID. `message` is the groupchat stanza the mapper
-    /// made, from the sender's transport JID.
+    /// The stanzas that say `message` in `room` for `sender`: the puppet's join first if it is not in the
+    /// room yet, then the message from the puppet's occupant JID. `message` is the groupchat stanza the
+    /// mapper made, from the sender's transport JID.
     pub(crate) fn speak(
         &mut self,
         room: &XmppAddress,
-        nick: &str,
+        sender: &Address,
         mut message: Element,
     ) -> Vec<Element> {
         let room = room.bare().jid().to_string();
-        let sender = message.attr("from").unwrap_or_default().to_owned();
+        let person = message.attr("from").unwrap_or_default().to_owned();
         let mut out = Vec::with_capacity(2);
-        let puppet = self.puppet(&room, nick, &sender, &mut out);
+        let puppet = self.puppet(
+            &room,
+            &origin_of(sender),
+            &nick_of(sender),
+            &person,
+            &mut out,
+        );
         message.set_attr("from", puppet.jid);
         message.set_attr("to", room);
         message.set_attr("type", "groupchat");
@@ -173,16 +183,18 @@ impl Rooms {
         person: &str,
     ) -> Vec<Element> {
         let room = room.bare().jid().to_string();
+        let origin = origin_of(&event.room);
+        let key = puppet_key(&origin, &event.nick);
         let mut out = Vec::new();
         match &event.change {
             RoomChange::Joined { .. } | RoomChange::Privileges { .. } => {
-                self.puppet(&room, &event.nick, person, &mut out);
+                self.puppet(&room, &origin, &event.nick, person, &mut out);
             }
             RoomChange::Left { reason }
             | RoomChange::Kicked { reason, .. }
             | RoomChange::Banned { reason, .. } => {
                 let state = self.rooms.entry(room.clone()).or_default();
-                if let Some(puppet) = state.puppets.remove(&event.nick) {
+                if let Some(puppet) = state.puppets.remove(&key) {
                     let mut leave = Element::new("presence", NS_COMPONENT)
                         .with_attr("from", puppet.jid)
                         .with_attr("to", format!("{room}/{}", puppet.nick))
@@ -196,18 +208,18 @@ impl Rooms {
             }
             RoomChange::NickChanged { new_nick } => {
                 let state = self.rooms.entry(room.clone()).or_default();
-                if let Some(mut puppet) = state.puppets.remove(&event.nick) {
+                if let Some(mut puppet) = state.puppets.remove(&key) {
                     puppet.nick = state.free_nick(new_nick, None);
                     out.push(
                         Element::new("presence", NS_COMPONENT)
                             .with_attr("from", puppet.jid.clone())
                             .with_attr("to", format!("{room}/{}", puppet.nick)),
                     );
-                    state.puppets.insert(new_nick.clone(), puppet);
+                    state.puppets.insert(puppet_key(&origin, new_nick), puppet);
                 }
             }
             RoomChange::Topic { text } => {
-                let puppet = self.puppet(&room, &event.nick, person, &mut out);
+                let puppet = self.puppet(&room, &origin, &event.nick, person, &mut out);
                 out.push(
                     Element::new("message", NS_COMPONENT)
                         .with_attr("from", puppet.jid)
@@ -274,6 +286,20 @@ impl Rooms {
             _ => Some(RoomInbound::Ignore),
         }
     }
+}
+
+/// Where a remote person speaks from: their IRC network, or the address (bare, so a MUC occupant's room)
+/// for anything else. Two people with one nick from two origins get two puppets.
+fn origin_of(address: &Address) -> String {
+    match address {
+        Address::Irc(irc) => format!("irc://{}", irc.network().to_ascii_lowercase()),
+        other => other.bare().to_string(),
+    }
+}
+
+/// The key of a remote person's puppet: their origin and nick.
+fn puppet_key(origin: &str, nick: &str) -> String {
+    format!("{origin}\u{0}{nick}")
 }
 
 /// The nick a remote person gets in a room: their IRC nick, the local part of a mail or XMPP address, a
@@ -377,5 +403,94 @@ fn affiliation_of(affiliation: Option<&str>) -> Affiliation {
         Some("member") => Affiliation::Member,
         Some("outcast") => Affiliation::Outcast,
         _ => Affiliation::None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROOM: &str = "lobby@conference.localhost";
+
+    fn address(text: &str) -> Address {
+        text.parse().expect("address")
+    }
+
+    fn room() -> XmppAddress {
+        XmppAddress::from_jid_str(ROOM).expect("room")
+    }
+
+    fn line(from: &str) -> Element {
+        Element::new("message", NS_COMPONENT).with_attr("from", from)
+    }
+
+    /// (stanza name, from, to) of each stanza.
+    fn shape(stanzas: &[Element]) -> Vec<(String, String, String)> {
+        stanzas
+            .iter()
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    s.attr("from").unwrap_or_default().to_owned(),
+                    s.attr("to").unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_nick_from_two_networks_gets_two_puppets() {
+        let mut rooms = Rooms::new("gw.localhost", "switchboard", &[room()]);
+        let libera = address("irc://libera/alice,isnick");
+        let oftc = address("irc://oftc/alice,isnick");
+        let first = rooms.speak(&room(), &libera, line("alice%libera@gw.localhost"));
+        let second = rooms.speak(&room(), &oftc, line("alice%oftc@gw.localhost"));
+        let presence = |from: &str, nick: &str| {
+            (
+                "presence".to_owned(),
+                format!("{from}/bridge"),
+                format!("{ROOM}/{nick}"),
+            )
+        };
+        let said = |from: &str| {
+            (
+                "message".to_owned(),
+                format!("{from}/bridge"),
+                ROOM.to_owned(),
+            )
+        };
+        assert_eq!(
+            shape(&first),
+            [
+                presence("alice%libera@gw.localhost", "alice"),
+                said("alice%libera@gw.localhost")
+            ]
+        );
+        assert_eq!(
+            shape(&second),
+            [
+                presence("alice%oftc@gw.localhost", "alice_"),
+                said("alice%oftc@gw.localhost")
+            ],
+            "the second alice is another occupant, not the first one's"
+        );
+        // Each keeps their own occupant afterwards.
+        let again = rooms.speak(&room(), &libera, line("alice%libera@gw.localhost"));
+        assert_eq!(shape(&again), [said("alice%libera@gw.localhost")]);
+
+        // oftc's alice leaving takes her puppet out, not libera's.
+        let left = RoomEvent {
+            room: address("irc://oftc/#lobby"),
+            nick: "alice".into(),
+            real_address: None,
+            change: RoomChange::Left { reason: None },
+        };
+        let out = rooms.event_stanzas(&room(), &left, "alice%oftc@gw.localhost");
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].attr("from"), Some("alice%oftc@gw.localhost/bridge"));
+        assert_eq!(out[0].attr("to"), Some(&*format!("{ROOM}/alice_")));
+        assert_eq!(out[0].attr("type"), Some("unavailable"));
+        let still = rooms.speak(&room(), &libera, line("alice%libera@gw.localhost"));
+        assert_eq!(shape(&still), [said("alice%libera@gw.localhost")]);
     }
 }

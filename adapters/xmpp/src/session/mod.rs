@@ -26,7 +26,7 @@ use crate::config::XmppAdapterConfig;
 use crate::ids;
 use crate::map::{self, MapError, MessageMapper, ServiceInfo};
 use crate::proto::Element;
-use crate::rooms::{self, Rooms};
+use crate::rooms::Rooms;
 use crate::transport_rooms;
 
 /// How many messages from XMPP are remembered so that a failure reported later can be answered with an error
@@ -154,7 +154,7 @@ impl Session {
             let sender = message.sender().map_err(|error| {
                 DeliveryError::new(ErrorKind::BadRequest, format!("bad sender: {error}"))
             })?;
-            let stanzas = self.rooms.speak(&room, &rooms::nick_of(&sender), stanza);
+            let stanzas = self.rooms.speak(&room, &sender, stanza);
             let domain = self.main_domain.clone();
             return self
                 .send_tracked(&domain, stanzas, id, Address::Xmpp(room))
