@@ -136,7 +136,8 @@ pub fn kind_of(code: &str, text: &str) -> ErrorKind {
     let enhanced = text
         .split_ascii_whitespace()
         .find(|word| word.starts_with("5.") && word.matches('.').count() == 2);
-    match (code, enhanced.map(|e| &e[..3])) {
+    // `get`: the word is the relay's text, and a multi-byte character there must not panic the sender.
+    match (code, enhanced.and_then(|e| e.get(..3))) {
         (_, Some("5.1")) | ("550" | "551" | "553", None) => ErrorKind::ItemNotFound,
         (_, Some("5.2")) => ErrorKind::RecipientUnavailable,
         ("552", _) | (_, Some("5.3")) => ErrorKind::NotAcceptable,
@@ -153,6 +154,12 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_relay_text_with_non_ascii_in_its_code_word_does_not_panic() {
+        assert_eq!(kind_of("550", "5.é.1 no"), ErrorKind::ItemNotFound);
+        assert_eq!(kind_of("554", "5é.1 x"), ErrorKind::Forbidden);
+    }
 
     #[test]
     fn permanent_replies_map_to_error_kinds() {

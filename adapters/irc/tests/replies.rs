@@ -58,5 +58,27 @@ async fn replies_carry_the_ircv3_reply_tag_both_ways() {
         .await
         .expect("the line crosses");
     assert_eq!(message_of(&plain).unwrap().meta.in_reply_to, None);
+
+    // A parent whose msgid is too long for the client-tag budget: the answer goes out without the tag
+    // rather than failing.
+    let long_id = "L".repeat(5000);
+    say.send(format!(
+        "@msgid={long_id} :carol!c@h PRIVMSG #chan :long id"
+    ))
+    .unwrap();
+    let long = muc_handle
+        .wait_for_delivery(WAIT, |e| body_is(e, "long id"))
+        .await
+        .expect("the line crosses");
+    let mut answer = Message::text(
+        MessageKind::GroupChat,
+        &addr(&format!("{ROOM}/alice")),
+        &addr(ROOM),
+        "answer to a long id",
+    );
+    answer.meta.in_reply_to = Some(message_of(&long).unwrap().meta.id.clone());
+    muc_handle.send_message(answer).await;
+    let line = next_matching(&mut heard, |l| l.contains("answer to a long id")).await;
+    assert_eq!(line, "PRIVMSG #chan :<alice> answer to a long id");
     running.shutdown().await;
 }

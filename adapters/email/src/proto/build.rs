@@ -72,8 +72,11 @@ pub fn build_mail(mail: &OutgoingMail<'_>) -> Result<Vec<u8>, BuildError> {
     {
         check_id(id)?;
     }
-    let text = body_text(mail.body, mail.links);
-    let html = styling::to_html(mail.body).map(|html| with_links_html(html, mail.links));
+    // One normalisation for both parts: LF lines, no NUL. A bare CR left in either part would reach the
+    // relay as `x\r.\r\n`, which some servers take for the end of DATA (SMTP smuggling).
+    let body = clean_body(mail.body);
+    let text = body_text(&body, mail.links);
+    let html = styling::to_html(&body).map(|html| with_links_html(html, mail.links));
     let mut builder = MessageBuilder::new()
         .from(MbAddress::new_address(
             Some(header_text(mail.from_name, MAX_NAME)),
@@ -139,10 +142,18 @@ fn check_id(id: &str) -> Result<(), BuildError> {
     }
 }
 
+/// The IM text with LF line ends (CR LF and a lone CR become LF) and without NUL, which no mail may carry
+/// (RFC 5322 §2.3).
+fn clean_body(body: &str) -> String {
+    body.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\0', "")
+}
+
 /// The plain text: the IM, then its links one per line.
 pub fn body_text(body: &str, links: &[Link]) -> String {
     // Bodies travel with CRLF in the mail; a lone CR from the IM would be a bare CR on the wire.
-    let mut text = body.replace("\r\n", "\n").replace('\r', "\n");
+    let mut text = clean_body(body);
     if !links.is_empty() {
         if !text.is_empty() {
             text.push_str("\n\n");
@@ -335,5 +346,19 @@ mod tests {
             "{html}"
         );
         assert_eq!(html.matches("href=").count(), 1, "{html}");
+    }
+
+    #[test]
+    fn no_bare_cr_lf_or_nul_reaches_the_relay_in_either_part() {
+        // Styled (so there is an HTML part too), with CR, lone LF, NUL and a smuggling attempt.
+        let body = "*bold*\nx\r.\nMAIL FROM:<spoof@example.org>\r\n\0end";
+        let bytes = build_mail(&mail("hi", body)).expect("built");
+        for (i, pair) in bytes.windows(2).enumerate() {
+            assert!(!(pair[1] == b'\n' && pair[0] != b'\r'), "bare LF at {i}");
+            assert!(!(pair[0] == b'\r' && pair[1] != b'\n'), "bare CR at {i}");
+        }
+        assert!(!bytes.contains(&0), "NUL in the mail");
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("text/html"), "the HTML part is there: {text}");
     }
 }

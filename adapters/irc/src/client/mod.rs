@@ -171,6 +171,12 @@ impl ClientHandle {
             .map_err(queue_error)
     }
 
+    /// How many more lines the queue takes now; the caller can check a whole message fits before queuing any
+    /// of it.
+    pub fn room(&self) -> usize {
+        self.commands.capacity()
+    }
+
     /// [`ClientHandle::send`], with a receipt that completes once the line is written to the server (after
     /// flood control and any reconnects). It fails if the connection ends first: the line was not sent.
     pub fn send_confirmed(&self, line: Vec<u8>) -> Result<oneshot::Receiver<()>, ClientError> {

@@ -14,7 +14,7 @@ use super::connect::connect;
 use super::flood::TokenBucket;
 use super::lines::{LineReader, Read, too_long};
 use super::registration::Registration;
-use super::{ClientConfig, ClientError, ClientEvent, Command, own_line};
+use super::{ClientConfig, ClientError, ClientEvent, Command, QUEUE_LIMIT, own_line};
 use crate::wire::{IrcMessage, MAX_INCOMING};
 
 /// How long registration may take before the attempt counts as failed.
@@ -44,6 +44,12 @@ struct Kept {
 }
 
 impl Kept {
+    /// Whether more may be taken in: at most [`QUEUE_LIMIT`] lines wait here (and as many in the channel), so
+    /// a connection that stays down cannot hold an unbounded backlog.
+    fn has_room(&self) -> bool {
+        self.pending.len() < QUEUE_LIMIT
+    }
+
     fn apply(&mut self, command: Command) {
         match command {
             Command::Send(line, written) => self.pending.push_back(Outgoing { line, written }),
@@ -143,7 +149,8 @@ pub(super) async fn run(
             tokio::select! {
                 _ = &mut wake => break,
                 _ = shutdown.cancelled() => return,
-                command = commands.recv() => match command {
+                // Past QUEUE_LIMIT waiting lines the channel fills up and senders get QueueFull.
+                command = commands.recv(), if kept.has_room() => match command {
                     None | Some(Command::Quit(_)) => return,
                     Some(command) => kept.apply(command),
                 },
@@ -311,7 +318,7 @@ async fn session(
                     }
                 }
             }
-            command = commands.recv() => match command {
+            command = commands.recv(), if kept.has_room() => match command {
                 None => return End::Quit,
                 Some(Command::Quit(reason)) => {
                     let reason = reason.unwrap_or_else(|| "Leaving".to_owned());

@@ -367,12 +367,23 @@ impl Gateway {
         )
         .map_err(wire_error)?;
         let tag_parent = parent.filter(|_| conn.caps.contains("message-tags"));
+        if conn.handle.room() < lines.len() {
+            // All or nothing: half a message sent and reported failed would come twice on a retry.
+            return Err(DeliveryError::new(
+                ErrorKind::ResourceConstraint,
+                format!(
+                    "the IRC connection has {} lines waiting already; try again later",
+                    crate::client::QUEUE_LIMIT - conn.handle.room()
+                ),
+            ));
+        }
         let last = lines.len().saturating_sub(1);
         let mut receipt = None;
         for (n, line) in lines.into_iter().enumerate() {
             let line = match &tag_parent {
+                // A parent msgid too long for the tag budget: the line goes without the reply tag.
                 Some(parent) if n == 0 => {
-                    wire::with_client_tags(&[(REPLY_TAG, parent)], line).map_err(wire_error)?
+                    wire::with_client_tags(&[(REPLY_TAG, parent)], line.clone()).unwrap_or(line)
                 }
                 _ => line,
             };

@@ -135,6 +135,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn client_tags_at_and_past_their_budget() {
+        let line = serialize("PRIVMSG", &["#c", "x"]).unwrap();
+        // `@` + key + `=` + value + space.
+        let key = "+draft/reply";
+        let fits = "a".repeat(MAX_CLIENT_TAGS - key.len() - 3);
+        let tagged = with_client_tags(&[(key, &fits)], line.clone()).unwrap();
+        assert_eq!(tagged.len(), MAX_CLIENT_TAGS + line.len());
+        let over = "a".repeat(MAX_CLIENT_TAGS - key.len() - 2);
+        assert!(matches!(
+            with_client_tags(&[(key, &over)], line),
+            Err(WireError::TooLong {
+                limit: MAX_CLIENT_TAGS,
+                ..
+            })
+        ));
+    }
+
+    #[test]
     fn lines_are_serialized_with_a_trailing_parameter_when_needed() {
         assert_eq!(
             serialize("PRIVMSG", &["#chan", "hello world"]).unwrap(),
