@@ -43,7 +43,7 @@ async fn lines_for_an_unreachable_server_wait_up_to_the_limit_then_are_refused()
             Ok(()) => accepted += 1,
             Err(error) => break error,
         }
-        if accepted % 512 == 0 {
+        if accepted.is_multiple_of(512) {
             // Let the connection's task take what it may from the channel.
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
