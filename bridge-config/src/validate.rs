@@ -15,7 +15,8 @@ use crate::check::{
 };
 use crate::error::Problem;
 use crate::model::{
-    Charset, Config, EmailConfig, GatewayConfig, IrcConfig, IrcNetworkConfig, XmppConfig,
+    Charset, Config, EmailConfig, EmailSecurity, GatewayConfig, IrcConfig, IrcNetworkConfig,
+    XmppConfig,
 };
 use crate::parse::{Positions, join_key};
 use crate::raw::{RawConfig, RawEmail, RawGateway, RawIrc, RawNetwork, RawXmpp};
@@ -384,6 +385,14 @@ fn credentials(
     (user.map(|user| user.get_ref().clone()), password, valid)
 }
 
+/// Whether `host` is this machine (`localhost`, 127.0.0.0/8, ::1), where a plain connection stays local.
+fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 fn email_config(
     raw: RawEmail,
     xmpp_present: bool,
@@ -400,6 +409,19 @@ fn email_config(
     };
     let (username, password, credentials_valid) =
         credentials(raw.username.as_ref(), "email.username", &keys, out, env);
+    if let (EmailSecurity::None, Some(user), Some(relay)) =
+        (raw.security, raw.username.as_ref(), relay.as_ref())
+        && !is_loopback_host(&relay.host)
+    {
+        out.problem(
+            user.span(),
+            "email.username".to_owned(),
+            format!(
+                "SMTP AUTH to {relay} with security = \"none\" would send the password in clear text; set \
+                 security = \"starttls\" or \"tls\", or use a relay on this host"
+            ),
+        );
+    }
     let listen = match &raw.listen {
         None => Some(None),
         Some(listen) => match listen.get_ref().parse::<SocketAddr>() {

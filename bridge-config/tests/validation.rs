@@ -402,6 +402,32 @@ fn email_values_are_checked() {
 }
 
 #[test]
+fn smtp_auth_in_clear_text_is_refused_off_this_host() {
+    let remote = r#"[email]
+relay = "smtp.example.net:25"
+security = "none"
+mail_domain = "mail.gw.example.org"
+username = "gw"
+password = "pw"
+"#;
+    assert_eq!(
+        problems(remote),
+        [
+            "5:12: email.username: SMTP AUTH to smtp.example.net:25 with security = \"none\" would send \
+          the password in clear text; set security = \"starttls\" or \"tls\", or use a relay on this host"
+        ]
+    );
+    // A relay on this host, or TLS, is fine.
+    for fine in [
+        remote.replace("smtp.example.net", "127.0.0.1"),
+        remote.replace("smtp.example.net", "localhost"),
+        remote.replace("\"none\"", "\"starttls\""),
+    ] {
+        parse_str(&fine, "switchboard.toml").unwrap_or_else(|e| panic!("{fine}: {e}"));
+    }
+}
+
+#[test]
 fn gateway_values_must_not_be_empty() {
     assert_eq!(
         problems("[gateway]\ndata_dir = \"\"\nlog = \" \"\n"),

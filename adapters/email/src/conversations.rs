@@ -222,7 +222,7 @@ fn pair_key(user: &Address, contact: &Address) -> String {
     format!("{} {}", user.bare(), contact.bare())
 }
 
-/// `c-` and 26 base32 characters: 130 random bits, lowercase so that case-folding mail systems keep it.
+/// `c-` and 26 base32 characters carrying 128 random bits, lowercase so that case-folding mail systems keep it.
 fn new_token() -> String {
     const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
     let bits: u128 = rand::random();

@@ -20,7 +20,10 @@ pub enum EmailError {
     #[error("the store failed: {0}; check the data directory's disk")]
     Store(#[from] switchboard_core::store::StoreError),
     /// Happens when a stored conversation record does not name valid addresses (written by another version).
-    #[error("stored conversation {token} is unreadable: {why}")]
+    #[error(
+        "a stored email conversation is unreadable: {why}; it was written by another version of Switchboard \
+         (replies to it are refused; keep the data directory with the version that wrote it)"
+    )]
     Conversation {
         /// The conversation's token.
         token: String,

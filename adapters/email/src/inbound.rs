@@ -58,7 +58,8 @@ impl Inbound {
         match self.conversations.by_token(&local.to_ascii_lowercase()) {
             Ok(found) => found.is_some(),
             Err(error) => {
-                warn!(token = local, error = %error, "Reading a conversation failed; the recipient is refused");
+                // The token is not logged: whoever holds it can write into the conversation.
+                warn!(error = %error, "Reading a conversation failed; the recipient is refused");
                 false
             }
         }
@@ -157,7 +158,7 @@ impl Inbound {
                         warn!(error = %error, message_id, "Recording an incoming mail's id failed");
                     }
                 }
-                info!(token = %conversation.token, to = %conversation.user, "Incoming mail accepted for chat");
+                info!(from = %conversation.contact, to = %conversation.user, "Incoming mail accepted for chat");
                 MailVerdict::Accepted
             }
             Ok(Ok(DeliveryOutcome::Failed(error))) => match error.kind {
@@ -215,9 +216,8 @@ pub async fn serve(listener: TcpListener, inbound: Arc<Inbound>, stop: Cancellat
 }
 
 async fn session(mut stream: TcpStream, peer: &str, inbound: &Inbound) -> std::io::Result<()> {
-    stream
-        .write_all(&greeting(&inbound.config.mail_domain))
-        .await?;
+    let limit = inbound.config.session_timeout;
+    send(&mut stream, &greeting(&inbound.config.mail_domain), limit).await?;
     let mut session = SmtpSession::new(&inbound.config.mail_domain, inbound.config.smtp_limits);
     let policy = |local: &str| inbound.accepts(local);
     let mut buffer = vec![0; 16 * 1024];
@@ -228,9 +228,12 @@ async fn session(mut stream: TcpStream, peer: &str, inbound: &Inbound) -> std::i
             Ok(result) => result?,
             Err(_) => {
                 // RFC 5321 §4.5.3.2.7: the server may close an idle session.
-                stream
-                    .write_all(b"421 4.4.2 idle too long, closing connection\r\n")
-                    .await?;
+                send(
+                    &mut stream,
+                    b"421 4.4.2 idle too long, closing connection\r\n",
+                    limit,
+                )
+                .await?;
                 return Ok(());
             }
         };
@@ -239,10 +242,10 @@ async fn session(mut stream: TcpStream, peer: &str, inbound: &Inbound) -> std::i
         }
         let mut step = session.feed(&buffer[..n], &policy);
         loop {
-            stream.write_all(&step.reply).await?;
+            send(&mut stream, &step.reply, limit).await?;
             let Some(mail) = step.mail.take() else { break };
             let verdict = inbound.deliver(peer, mail).await;
-            stream.write_all(&session.finish_mail(&verdict)).await?;
+            send(&mut stream, &session.finish_mail(&verdict), limit).await?;
             if step.close {
                 break;
             }
@@ -252,5 +255,21 @@ async fn session(mut stream: TcpStream, peer: &str, inbound: &Inbound) -> std::i
             stream.flush().await?;
             return Ok(());
         }
+    }
+}
+
+/// Writes a reply, giving up after `limit`: a client that never reads must not hold a session (and one of
+/// the `max_sessions` places) forever.
+async fn send(
+    stream: &mut TcpStream,
+    bytes: &[u8],
+    limit: std::time::Duration,
+) -> std::io::Result<()> {
+    match tokio::time::timeout(limit, stream.write_all(bytes)).await {
+        Ok(result) => result,
+        Err(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the SMTP client did not read our replies",
+        )),
     }
 }

@@ -460,3 +460,45 @@ async fn sessions_past_the_cap_wait_and_idle_sessions_are_closed() {
     });
     gateway.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_does_not_hold_its_session() {
+    let relay = SmtpCapture::start().expect("aiosmtpd");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = email_config(relay.port, free_port());
+    config.max_sessions = 1;
+    config.session_timeout = std::time::Duration::from_secs(1);
+    let gateway = start_gateway(&dir.path().join("store"), config);
+    let port = gateway.listen_port;
+    // Pipelines NOOPs and never reads a reply, until the server stops reading or closes.
+    let deaf = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let mut writer = deaf.try_clone().expect("clone");
+    let flood = std::thread::spawn(move || {
+        let chunk = b"NOOP\r\n".repeat(10_000);
+        let mut written = 0usize;
+        while written < 256 * 1024 * 1024 {
+            match writer.write_all(&chunk) {
+                Ok(()) => written += chunk.len(),
+                Err(_) => break,
+            }
+        }
+        written
+    });
+    // The only place frees once the server gives up writing to the deaf client.
+    block(|| {
+        let mut next = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        next.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .expect("timeout");
+        assert!(
+            read_until(&mut next, "\r\n").starts_with("220 "),
+            "the next client is greeted"
+        );
+    });
+    deaf.shutdown(std::net::Shutdown::Both).ok();
+    let written = block(|| flood.join()).expect("flood thread");
+    assert!(
+        written < 256 * 1024 * 1024,
+        "the server stopped taking the flood"
+    );
+    gateway.running.shutdown().await;
+}
