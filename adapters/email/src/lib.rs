@@ -17,7 +17,7 @@ pub mod map;
 pub mod outbound;
 pub mod proto;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
@@ -38,8 +38,11 @@ use conversations::Conversations;
 use inbound::{Inbound, Waiting};
 use outbound::{Relay, SendOutcome};
 
-/// Outgoing mail waiting for the relay inside one run; more waits in the router's queue (backpressure).
+/// Outgoing mail queued for the sender task inside one run.
 const OUTGOING_QUEUE: usize = 256;
+/// Outgoing mail held besides, while the sender's queue is full (a relay that is down); past this the inbox
+/// is not read and the router keeps the rest (backpressure).
+const HELD_LIMIT: usize = 4096;
 
 /// The email adapter.
 #[derive(Debug)]
@@ -98,39 +101,50 @@ impl Adapter for EmailAdapter {
             stop: stop.clone(),
         };
         tokio::spawn(sender.run(outgoing_rx));
+        // Mail waiting for the sender's queue. Reading the inbox goes on meanwhile, so the statuses that
+        // let inbound SMTP sessions answer 250 are not stuck behind mail for a relay that is down.
+        let mut held: VecDeque<Envelope> = VecDeque::new();
         loop {
-            let envelope = tokio::select! {
+            tokio::select! {
                 () = cx.shutdown.cancelled() => return Ok(()),
-                envelope = cx.inbox.recv() => match envelope {
-                    Some(envelope) => envelope,
+                permit = outgoing_tx.reserve(), if !held.is_empty() => match permit {
+                    Ok(permit) => {
+                        if let Some(envelope) = held.pop_front() {
+                            permit.send(envelope);
+                        }
+                    }
+                    Err(_) => return Err(AdapterError::transient("the email sender task stopped")),
+                },
+                envelope = cx.inbox.recv(), if held.len() < HELD_LIMIT => match envelope {
+                    Some(envelope) => self.take(envelope, &waiting, &mut held),
                     None => return Ok(()),
                 },
-            };
-            match &envelope.payload {
-                Payload::Status(status) => {
-                    let waiter = waiting
-                        .lock()
-                        .expect("waiting map poisoned")
-                        .remove(&status.about.0);
-                    if let Some(waiter) = waiter {
-                        // The session may have given up waiting; then nobody needs the outcome.
-                        let _ = waiter.send(status.outcome.clone());
-                    }
+            }
+        }
+    }
+}
+
+impl EmailAdapter {
+    /// One envelope from the router: a status settles a waiting inbound session, a message waits its turn
+    /// for the relay.
+    fn take(&self, envelope: Envelope, waiting: &Waiting, held: &mut VecDeque<Envelope>) {
+        match &envelope.payload {
+            Payload::Status(status) => {
+                let waiter = waiting
+                    .lock()
+                    .expect("waiting map poisoned")
+                    .remove(&status.about.0);
+                if let Some(waiter) = waiter {
+                    // The session may have given up waiting; then nobody needs the outcome.
+                    let _ = waiter.send(status.outcome.clone());
                 }
-                Payload::Message(_) => {
-                    tokio::select! {
-                        () = cx.shutdown.cancelled() => return Ok(()),
-                        sent = outgoing_tx.send(envelope) => if sent.is_err() {
-                            return Err(AdapterError::transient("the email sender task stopped"));
-                        },
-                    }
-                }
-                Payload::Presence(_) | Payload::Room(_) => {
-                    debug!(
-                        kind = envelope.payload.kind(),
-                        "Not a message: mail has nothing to show for it"
-                    );
-                }
+            }
+            Payload::Message(_) => held.push_back(envelope),
+            Payload::Presence(_) | Payload::Room(_) => {
+                debug!(
+                    kind = envelope.payload.kind(),
+                    "Not a message: mail has nothing to show for it"
+                );
             }
         }
     }

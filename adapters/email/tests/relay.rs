@@ -502,3 +502,48 @@ async fn a_client_that_never_reads_does_not_hold_its_session() {
     );
     gateway.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_are_accepted_while_mail_piles_up_for_a_relay_that_is_down() {
+    let mut relay = SmtpCapture::start().expect("aiosmtpd");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = email_config(relay.port, free_port());
+    config.acceptance_timeout = std::time::Duration::from_secs(10);
+    let gateway = start_gateway(&dir.path().join("store"), config);
+    let alice = addr("xmpp:alice@localhost");
+    let bob = addr("mailto:bob@example.net");
+    gateway.im.send_text(&alice, &bob, "start").await;
+    let mails = block(|| relay.wait_for_mails(1, WAIT)).expect("mail");
+    let reply_to = parse(&mails[0])
+        .reply_to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .expect("Reply-To")
+        .to_owned();
+    relay.stop();
+    // More than the sender task's queue (256) waits for the relay.
+    for n in 0..400 {
+        gateway
+            .im
+            .send_text(&alice, &bob, &format!("piled up {n}"))
+            .await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let run = block(|| {
+        swaks(
+            gateway.listen_port,
+            "bob@example.net",
+            &reply_to,
+            &[],
+            "still reachable",
+        )
+    })
+    .expect("swaks");
+    assert!(
+        run.success,
+        "the reply is accepted while the relay is down: {}",
+        run.transcript
+    );
+    im_got(&gateway.im, "still reachable").await;
+    gateway.running.shutdown().await;
+}
