@@ -361,4 +361,31 @@ mod tests {
         let text = String::from_utf8_lossy(&bytes);
         assert!(text.contains("text/html"), "the HTML part is there: {text}");
     }
+
+    #[test]
+    fn subject_and_sender_name_limits_at_and_past() {
+        let parsed = |subject: &str, name: &str| {
+            let mut outgoing = mail(subject, "x");
+            outgoing.from_name = name;
+            let bytes = build_mail(&outgoing).expect("built");
+            let message = mail_parser::MessageParser::default()
+                .parse(&bytes)
+                .expect("parsed");
+            (
+                message.subject().unwrap_or_default().to_owned(),
+                message
+                    .from()
+                    .and_then(|a| a.first())
+                    .and_then(|a| a.name())
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        };
+        let (subject, name) = parsed(&"s".repeat(MAX_SUBJECT), &"n".repeat(MAX_NAME));
+        assert_eq!(subject, "s".repeat(MAX_SUBJECT));
+        assert_eq!(name, "n".repeat(MAX_NAME));
+        let (subject, name) = parsed(&"s".repeat(MAX_SUBJECT + 1), &"n".repeat(MAX_NAME + 1));
+        assert_eq!(subject, format!("{}…", "s".repeat(MAX_SUBJECT)));
+        assert_eq!(name, format!("{}…", "n".repeat(MAX_NAME)));
+    }
 }

@@ -393,6 +393,26 @@ mod tests {
     }
 
     #[test]
+    fn sender_name_and_subject_limits_at_and_past() {
+        let read = |name: &str, subject: &str| {
+            let data = mail(
+                &format!("From: {name} <b@example.net>\nSubject: {subject}"),
+                "x",
+            );
+            let parsed = parse_mail(&data, Some("b@example.net"), OWN).expect("parsed");
+            (
+                parsed.from_name.unwrap_or_default(),
+                parsed.subject.unwrap_or_default(),
+            )
+        };
+        let (name, subject) = read(&"n".repeat(100), &"s".repeat(200));
+        assert_eq!((name.chars().count(), subject.chars().count()), (100, 200));
+        let (name, subject) = read(&"n".repeat(101), &"s".repeat(201));
+        assert_eq!(name, format!("{}…", "n".repeat(100)));
+        assert_eq!(subject, format!("{}…", "s".repeat(200)));
+    }
+
+    #[test]
     fn text_limit_at_and_past() {
         let at = "a".repeat(MAX_TEXT_CHARS);
         assert_eq!(clean_text(&at), at);
