@@ -50,45 +50,58 @@ pub fn to_html(body: &str) -> Option<String> {
     styled.then(|| format!("<html><body>{html}</body></html>"))
 }
 
+/// The span directives (§5.2) and their tags.
+const DIRECTIVES: [(char, &str); 4] = [('*', "strong"), ('_', "em"), ('~', "s"), ('`', "code")];
+
 /// Writes `line` with its spans as tags; answers whether it had any.
 fn spans_into(line: &str, out: &mut String) -> bool {
     let chars: Vec<char> = line.chars().collect();
+    let closes = closing_positions(&chars);
     let mut any = false;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        let tag = match c {
-            '*' => Some("strong"),
-            '_' => Some("em"),
-            '~' => Some("s"),
-            '`' => Some("code"),
-            _ => None,
-        };
+        let directive = DIRECTIVES.iter().position(|(d, _)| *d == c);
         // §5.2: an opening directive is at the start or after whitespace, followed by non-whitespace;
         // the closing one follows non-whitespace.
-        let opens = tag.is_some()
+        let opens = directive.is_some()
             && (i == 0 || chars[i - 1].is_whitespace())
             && chars
                 .get(i + 1)
                 .is_some_and(|n| !n.is_whitespace() && *n != c);
-        if let (Some(tag), true) = (tag, opens)
-            && let Some(len) = chars[i + 1..]
-                .iter()
-                .enumerate()
-                .position(|(k, &d)| d == c && !chars[i + k].is_whitespace())
+        if let (Some(k), true) = (directive, opens)
+            && let Some(close) = closes[i][k]
         {
-            let inner: String = chars[i + 1..i + 1 + len].iter().collect();
+            let tag = DIRECTIVES[k].1;
+            let inner: String = chars[i + 1..close].iter().collect();
             out.push_str(&format!("<{tag}>"));
             escape_into(&inner, out);
             out.push_str(&format!("</{tag}>"));
             any = true;
-            i += len + 2;
+            i = close + 1;
             continue;
         }
         escape_into(c.encode_utf8(&mut [0; 4]), out);
         i += 1;
     }
     any
+}
+
+/// For each position and directive, the first later position that can close it (the directive after a
+/// non-whitespace character): one pass from the right, so a line full of unclosed openers stays linear.
+fn closing_positions(chars: &[char]) -> Vec<[Option<usize>; 4]> {
+    let mut closes = vec![[None; 4]; chars.len()];
+    let mut next: [Option<usize>; 4] = [None; 4];
+    for j in (0..chars.len()).rev() {
+        closes[j] = next;
+        if let Some(k) = DIRECTIVES.iter().position(|(d, _)| *d == chars[j])
+            && j > 0
+            && !chars[j - 1].is_whitespace()
+        {
+            next[k] = Some(j);
+        }
+    }
+    closes
 }
 
 fn escape_into(text: &str, out: &mut String) {
@@ -124,5 +137,35 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<pre>&lt;x&gt;\n</pre>"), "{html}");
+    }
+
+    #[test]
+    fn a_line_of_unclosed_openers_is_handled_in_one_pass() {
+        // Each ` *a` opens a span that a later `a*`-less text never closes: quadratic if each opener scanned
+        // to the end of the line.
+        let line = " *a".repeat(100_000);
+        assert_eq!(to_html(&line), None, "nothing closes, so nothing is styled");
+        // The first opener closes at the only valid closer, the last `*`: one span over the whole line.
+        let closed = format!("{line} *b*");
+        let html = to_html(&closed).expect("styled");
+        assert!(
+            html.starts_with("<html><body> <strong>a *a"),
+            "{}",
+            &html[..60]
+        );
+        assert!(
+            html.ends_with(" *b</strong><br>\n</body></html>"),
+            "{}",
+            &html[html.len() - 60..]
+        );
+    }
+
+    #[test]
+    fn the_closing_directive_must_follow_non_whitespace() {
+        assert_eq!(
+            to_html("*a * b*").as_deref(),
+            Some("<html><body><strong>a * b</strong><br>\n</body></html>")
+        );
+        assert_eq!(to_html("*a *"), None);
     }
 }
