@@ -111,19 +111,24 @@ pub fn styling_to_irc(text: &str) -> String {
     out
 }
 
+/// Spans nest at most a few deep: inside a span no closer of its own marker comes before its end (the end is
+/// the first one), so each level uses up a different marker.
 fn style_span(chars: &[char], out: &mut String) {
+    let closes = closing_positions(chars);
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        if let Some(&(code, marker)) = PAIRS.iter().find(|(_, m)| *m == c) {
+        if let Some(k) = PAIRS.iter().position(|(_, m)| *m == c) {
+            let (code, marker) = PAIRS[k];
             let opens = (i == 0
                 || chars[i - 1].is_whitespace()
                 || PAIRS.iter().any(|(_, m)| *m == chars[i - 1]))
                 && chars.get(i + 1).is_some_and(|n| !n.is_whitespace());
+            // The first closer after the character that follows: a span is never empty.
             let end = opens
-                .then(|| {
-                    (i + 2..chars.len())
-                        .find(|&j| chars[j] == marker && !chars[j - 1].is_whitespace())
+                .then(|| match closes[i][k] {
+                    Some(j) if j == i + 1 => closes[j][k],
+                    other => other,
                 })
                 .flatten();
             if let Some(end) = end {
@@ -141,6 +146,23 @@ fn style_span(chars: &[char], out: &mut String) {
         out.push(c);
         i += 1;
     }
+}
+
+/// For each position and marker, the first later position that can close it (the marker after a
+/// non-whitespace character), found in one pass from the right so long lines stay linear.
+fn closing_positions(chars: &[char]) -> Vec<[Option<usize>; 4]> {
+    let mut closes = vec![[None; 4]; chars.len()];
+    let mut next: [Option<usize>; 4] = [None; 4];
+    for j in (0..chars.len()).rev() {
+        closes[j] = next;
+        if let Some(k) = PAIRS.iter().position(|(_, m)| *m == chars[j])
+            && j > 0
+            && !chars[j - 1].is_whitespace()
+        {
+            next[k] = Some(j);
+        }
+    }
+    closes
 }
 
 #[cfg(test)]
@@ -190,5 +212,22 @@ mod tests {
         for text in ["*bold* _it_ ~s~ `m`", "plain text", "a *b _c_ d* e"] {
             assert_eq!(irc_to_styling(&styling_to_irc(text)), text);
         }
+    }
+
+    #[test]
+    fn long_and_deeply_nested_lines_stay_cheap_and_bounded() {
+        // Unclosed openers: each would scan to the end of the line if the closers were searched for.
+        let line = " *a".repeat(100_000);
+        assert_eq!(styling_to_irc(&line), line);
+        // Deep-looking nesting is a run of small spans, not deep recursion.
+        let nested = format!("{}x{}", "*_".repeat(10_000), "_*".repeat(10_000));
+        assert_eq!(
+            styling_to_irc(&nested).chars().count(),
+            nested.chars().count()
+        );
+        assert_eq!(
+            styling_to_irc("*_~x~_*"),
+            "\u{2}\u{1d}\u{1e}x\u{1e}\u{1d}\u{2}"
+        );
     }
 }
