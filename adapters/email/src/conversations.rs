@@ -8,6 +8,7 @@
 //! retention, 30 days by default).
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use switchboard_core::address::Address;
@@ -70,12 +71,31 @@ impl Conversation {
 #[derive(Debug, Clone)]
 pub struct Conversations {
     store: SharedStore,
+    /// Serialises read-modify-write of a record: the sender and the listener both add references.
+    updating: Arc<Mutex<()>>,
 }
 
 impl Conversations {
     /// Records in `store`.
     pub fn new(store: SharedStore) -> Self {
-        Self { store }
+        Self {
+            store,
+            updating: Arc::new(Mutex::new(())),
+        }
+    }
+
+    /// Adds `message_id` to the references of conversation `token` as stored now, so two writers do not
+    /// overwrite each other's additions.
+    pub fn add_reference(&self, token: &str, message_id: &str) -> Result<(), EmailError> {
+        let _one_at_a_time = self
+            .updating
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(mut conversation) = self.by_token(token)? else {
+            return Ok(());
+        };
+        conversation.push_reference(message_id);
+        self.save(&conversation)
     }
 
     /// The conversation between `user` and `contact`, made (with a fresh token and thread) if there is none.
@@ -235,14 +255,39 @@ fn new_token() -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use switchboard_core::store::SledStore;
 
     use super::*;
 
     fn addr(text: &str) -> Address {
         text.parse().expect(text)
+    }
+
+    #[test]
+    fn references_added_from_two_stale_copies_are_both_kept() {
+        let store: SharedStore = Arc::new(SledStore::temporary().expect("store"));
+        let conversations = Conversations::new(store);
+        let conversation = conversations
+            .open(
+                &addr("xmpp:alice@example.org"),
+                MessageKind::Chat,
+                &addr("mailto:bob@example.net"),
+                "Chat",
+            )
+            .expect("open");
+        // The sender and the listener each hold the record as it was when they started.
+        let (sender_copy, listener_copy) = (conversation.clone(), conversation.clone());
+        conversations
+            .add_reference(&sender_copy.token, "out-1@gw")
+            .expect("sender adds");
+        conversations
+            .add_reference(&listener_copy.token, "in-1@example.net")
+            .expect("listener adds");
+        let stored = conversations
+            .by_token(&conversation.token)
+            .expect("read")
+            .expect("there");
+        assert_eq!(stored.references, ["out-1@gw", "in-1@example.net"]);
     }
 
     #[test]

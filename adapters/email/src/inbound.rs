@@ -147,12 +147,13 @@ impl Inbound {
         match outcome {
             Ok(Ok(DeliveryOutcome::Accepted | DeliveryOutcome::Delivered)) => {
                 if let Some(message_id) = &parsed.message_id {
-                    let mut conversation = conversation.clone();
-                    conversation.push_reference(message_id);
                     let recorded = self
                         .conversations
                         .record_mail(message_id, &canonical, &thread, SystemTime::now())
-                        .and_then(|()| self.conversations.save(&conversation));
+                        .and_then(|()| {
+                            self.conversations
+                                .add_reference(&conversation.token, message_id)
+                        });
                     if let Err(error) = recorded {
                         // The message is already queued: threading of later replies suffers, nothing is lost.
                         warn!(error = %error, message_id, "Recording an incoming mail's id failed");

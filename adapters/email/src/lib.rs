@@ -213,9 +213,10 @@ impl Sender {
         loop {
             match self.relay.send(&prepared.to, &prepared.bytes).await {
                 SendOutcome::Sent => {
-                    let mut conversation = prepared.conversation.clone();
-                    conversation.push_reference(&prepared.message_id);
-                    if let Err(error) = self.conversations.save(&conversation) {
+                    if let Err(error) = self
+                        .conversations
+                        .add_reference(&prepared.conversation.token, &prepared.message_id)
+                    {
                         warn!(error = %error, "Recording a sent mail in its conversation failed");
                     }
                     info!(to = %prepared.to, message_id = %prepared.message_id, relay = self.relay.name(),

@@ -215,10 +215,19 @@ pub fn incoming(
     if let Some(parent) = mail.in_reply_to.first() {
         meta.in_reply_to = conversations.canonical_of(parent)?;
     }
-    meta.source_id = mail
-        .message_id
-        .as_ref()
-        .map(|id| format!("{id} {}", conversation.token));
+    // The router dedupes on this: a mail the client sends again (after a 451 on timeout, say) is one message.
+    // Without a Message-ID, what the mail says and when stands in for it.
+    let identity = match &mail.message_id {
+        Some(id) => id.clone(),
+        None => {
+            let said = format!(
+                "{:?}\0{:?}\0{:?}\0{}",
+                mail.from, mail.date, mail.subject, mail.text
+            );
+            format!("no-id-{:016x}", fnv1a(said.as_bytes()))
+        }
+    };
+    meta.source_id = Some(format!("{identity} {}", conversation.token));
     Ok(Message { cpim, meta })
 }
 
@@ -230,5 +239,46 @@ mod tests {
     fn fnv_is_stable() {
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn a_mail_without_message_id_sent_twice_keeps_one_dedupe_key() {
+        use std::sync::Arc;
+        use switchboard_core::store::{SharedStore, SledStore};
+
+        let store: SharedStore = Arc::new(SledStore::temporary().expect("store"));
+        let conversations = Conversations::new(store);
+        let conversation = conversations
+            .open(
+                &"xmpp:alice@example.org".parse().expect("address"),
+                MessageKind::Chat,
+                &"mailto:bob@example.net".parse().expect("address"),
+                "Chat",
+            )
+            .expect("open");
+        let mail = |text: &str| InboundMail {
+            from: Some("bob@example.net".into()),
+            from_name: None,
+            subject: Some("Re: Chat".into()),
+            message_id: None,
+            in_reply_to: Vec::new(),
+            references: Vec::new(),
+            date: Some(1_795_514_400),
+            text: text.into(),
+            not_for_chat: None,
+        };
+        let key = |text: &str| {
+            incoming(&conversations, &conversation, &mail(text))
+                .expect("mapped")
+                .meta
+                .source_id
+                .expect("a dedupe key")
+        };
+        assert_eq!(
+            key("yes"),
+            key("yes"),
+            "the same mail again is the same message"
+        );
+        assert_ne!(key("yes"), key("no"), "another mail is another message");
     }
 }
