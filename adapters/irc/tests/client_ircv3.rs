@@ -1,12 +1,14 @@
 //! The IRC client against a scripted IRCv3 server (a loopback listener speaking the exchange the IRCv3
 //! specifications give, since ngircd offers no SASL, server-time or message-tags), and against a real
-//! ngircd for nick collisions and TLS.
+//! ngircd for nick collisions and TLS; the queue limit against a port nothing listens on.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use integration_tests::ngircd::{Ngircd, NgircdOptions};
-use switchboard_irc::client::{ClientConfig, ClientEvent, ClientHandle, IrcClient, Sasl};
+use switchboard_irc::client::{
+    ClientConfig, ClientError, ClientEvent, ClientHandle, IrcClient, QUEUE_LIMIT, Sasl,
+};
 use switchboard_irc::wire::{Charset, serialize};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -335,5 +337,42 @@ async fn tls_to_a_real_ngircd_with_its_own_certificate() {
         ),
         other => panic!("expected the TLS failure, got {other:?}"),
     }
+    shutdown.cancel();
+}
+
+/// While the server is unreachable, lines wait up to a bound, and past it the sender is told the queue is
+/// full instead of the backlog growing without end.
+#[tokio::test]
+async fn lines_for_an_unreachable_server_wait_up_to_the_limit_then_are_refused() {
+    // A port nothing listens on: every attempt is refused and the client backs off.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = config(port, "waiting");
+    config.reconnect_min = Duration::from_secs(30);
+    config.reconnect_max = Duration::from_secs(30);
+    let shutdown = CancellationToken::new();
+    let (handle, _events) = IrcClient::spawn(config, shutdown.clone());
+    let line = serialize("PRIVMSG", &["#chan", "queued"]).unwrap();
+    let mut accepted = 0usize;
+    let refused = loop {
+        match handle.send(line.clone()) {
+            Ok(()) => accepted += 1,
+            Err(error) => break error,
+        }
+        if accepted.is_multiple_of(512) {
+            // Let the connection's task take what it may from the channel.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(accepted <= 2 * QUEUE_LIMIT, "the backlog has no bound");
+    };
+    assert!(matches!(refused, ClientError::QueueFull), "{refused:?}");
+    assert!(
+        accepted >= QUEUE_LIMIT,
+        "at least a full queue waits: {accepted}"
+    );
+    assert!(refused.to_string().contains("already waiting"), "{refused}");
     shutdown.cancel();
 }
