@@ -63,6 +63,13 @@ impl Session {
     ) {
         let payload = match inbound {
             RoomInbound::Ignore => return,
+            RoomInbound::Send(stanzas) => {
+                let domain = self.main_domain.clone();
+                for stanza in stanzas {
+                    self.send_to_domain(&domain, stanza, None).await;
+                }
+                return;
+            }
             RoomInbound::Event(event) => Payload::Room(event),
             RoomInbound::Message => {
                 match self

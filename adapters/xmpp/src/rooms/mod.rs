@@ -7,6 +7,8 @@ use std::collections::{HashMap, HashSet};
 use switchboard_core::address::{Address, IrcTarget, XmppAddress};
 use switchboard_core::room::{Affiliation, Role, RoomChange, RoomEvent};
 
+use tracing::warn;
+
 use crate::proto::{Element, NS_COMPONENT};
 
 /// The resource of the listener occupant's JID under the main domain.
@@ -18,6 +20,10 @@ const NS_MUC: &str = "http://jabber.org/protocol/muc";
 const NS_MUC_USER: &str = "http://jabber.org/protocol/muc#user";
 /// XEP-0203.
 const NS_DELAY: &str = "urn:xmpp:delay";
+/// RFC 6120 §8.3 stanza error conditions.
+const NS_STANZAS: &str = "urn:ietf:params:xml:ns:xmpp-stanzas";
+/// How many `_` a puppet's nick may gain over the person's own in conflicts before it stops trying.
+const MAX_NICK_SUFFIX: usize = 8;
 
 /// What an inbound stanza is to the bridged rooms.
 #[derive(Debug)]
@@ -28,6 +34,8 @@ pub(crate) enum RoomInbound {
     Event(Box<RoomEvent>),
     /// Our own occupants' echoes, room history, reflections to puppets: not to be carried.
     Ignore,
+    /// Stanzas to send to the room (a puppet joining again under another nick).
+    Send(Vec<Element>),
 }
 
 /// The bridged rooms and the occupants the gateway holds in them.
@@ -78,6 +86,50 @@ impl Room {
 
     fn is_puppet_nick(&self, nick: &str) -> bool {
         self.puppets.values().any(|p| p.nick == nick)
+    }
+
+    /// A puppet's join refused: on a nick conflict (XEP-0045 §7.2.9, someone joined under it first) the
+    /// puppet joins again under the next free nick, a few times at most; other errors are left to the log.
+    fn after_join_error(
+        &mut self,
+        room: &str,
+        nick: &str,
+        to: &str,
+        stanza: &Element,
+    ) -> RoomInbound {
+        let conflict = stanza
+            .child("error", NS_COMPONENT)
+            .is_some_and(|error| error.child("conflict", NS_STANZAS).is_some());
+        let Some(key) = self
+            .puppets
+            .iter()
+            .find(|(_, p)| p.jid == to && p.nick == nick)
+            .map(|(key, _)| key.clone())
+        else {
+            return RoomInbound::Ignore;
+        };
+        if !conflict {
+            warn!(
+                room,
+                nick, "A bridged person's occupant could not join the room"
+            );
+            return RoomInbound::Ignore;
+        }
+        self.real.insert(nick.to_owned());
+        let new_nick = self.free_nick(nick, Some(&key));
+        let remote = key.rsplit('\u{0}').next().unwrap_or(nick);
+        if new_nick.chars().count() > remote.chars().count() + MAX_NICK_SUFFIX {
+            warn!(
+                room,
+                nick, "A bridged person's occupant gave up joining: every nick tried was taken"
+            );
+            return RoomInbound::Ignore;
+        }
+        let Some(puppet) = self.puppets.get_mut(&key) else {
+            return RoomInbound::Ignore;
+        };
+        puppet.nick = new_nick;
+        RoomInbound::Send(vec![join(&puppet.jid, room, &puppet.nick)])
     }
 }
 
@@ -240,6 +292,10 @@ impl Rooms {
         let listener = self.listener_jid();
         let state = self.rooms.get_mut(&room)?;
         let to = stanza.attr("to").unwrap_or_default();
+        if stanza.name == "presence" && stanza.attr("type") == Some("error") {
+            let nick = from.resource().unwrap_or_default();
+            return Some(state.after_join_error(&room, nick, to, stanza));
+        }
         if to != listener {
             // Reflections to our puppets: the listener already sees everything once.
             return Some(RoomInbound::Ignore);
@@ -407,90 +463,4 @@ fn affiliation_of(affiliation: Option<&str>) -> Affiliation {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const ROOM: &str = "lobby@conference.localhost";
-
-    fn address(text: &str) -> Address {
-        text.parse().expect("address")
-    }
-
-    fn room() -> XmppAddress {
-        XmppAddress::from_jid_str(ROOM).expect("room")
-    }
-
-    fn line(from: &str) -> Element {
-        Element::new("message", NS_COMPONENT).with_attr("from", from)
-    }
-
-    /// (stanza name, from, to) of each stanza.
-    fn shape(stanzas: &[Element]) -> Vec<(String, String, String)> {
-        stanzas
-            .iter()
-            .map(|s| {
-                (
-                    s.name.clone(),
-                    s.attr("from").unwrap_or_default().to_owned(),
-                    s.attr("to").unwrap_or_default().to_owned(),
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn one_nick_from_two_networks_gets_two_puppets() {
-        let mut rooms = Rooms::new("gw.localhost", "switchboard", &[room()]);
-        let libera = address("irc://libera/alice,isnick");
-        let oftc = address("irc://oftc/alice,isnick");
-        let first = rooms.speak(&room(), &libera, line("alice%libera@gw.localhost"));
-        let second = rooms.speak(&room(), &oftc, line("alice%oftc@gw.localhost"));
-        let presence = |from: &str, nick: &str| {
-            (
-                "presence".to_owned(),
-                format!("{from}/bridge"),
-                format!("{ROOM}/{nick}"),
-            )
-        };
-        let said = |from: &str| {
-            (
-                "message".to_owned(),
-                format!("{from}/bridge"),
-                ROOM.to_owned(),
-            )
-        };
-        assert_eq!(
-            shape(&first),
-            [
-                presence("alice%libera@gw.localhost", "alice"),
-                said("alice%libera@gw.localhost")
-            ]
-        );
-        assert_eq!(
-            shape(&second),
-            [
-                presence("alice%oftc@gw.localhost", "alice_"),
-                said("alice%oftc@gw.localhost")
-            ],
-            "the second alice is another occupant, not the first one's"
-        );
-        // Each keeps their own occupant afterwards.
-        let again = rooms.speak(&room(), &libera, line("alice%libera@gw.localhost"));
-        assert_eq!(shape(&again), [said("alice%libera@gw.localhost")]);
-
-        // oftc's alice leaving takes her puppet out, not libera's.
-        let left = RoomEvent {
-            room: address("irc://oftc/#lobby"),
-            nick: "alice".into(),
-            real_address: None,
-            change: RoomChange::Left { reason: None },
-        };
-        let out = rooms.event_stanzas(&room(), &left, "alice%oftc@gw.localhost");
-        assert_eq!(out.len(), 1);
-        assert_eq!(out[0].attr("from"), Some("alice%oftc@gw.localhost/bridge"));
-        assert_eq!(out[0].attr("to"), Some(&*format!("{ROOM}/alice_")));
-        assert_eq!(out[0].attr("type"), Some("unavailable"));
-        let still = rooms.speak(&room(), &libera, line("alice%libera@gw.localhost"));
-        assert_eq!(shape(&still), [said("alice%libera@gw.localhost")]);
-    }
-}
+mod tests;
