@@ -155,31 +155,66 @@ impl CoreSender {
 #[error("the router has stopped; the gateway is shutting down")]
 pub struct CoreClosed;
 
-/// The receiving half from the router to an adapter, held for the length of one run.
+/// The receiving half from the router to an adapter, held for the length of one run: deliveries
+/// (messages, presence, room events) and status reports on two queues.
 #[derive(Debug)]
 pub struct Inbox {
-    pub(crate) rx: OwnedMutexGuard<mpsc::Receiver<Envelope>>,
+    pub(crate) deliveries: OwnedMutexGuard<mpsc::Receiver<Envelope>>,
+    pub(crate) statuses: OwnedMutexGuard<mpsc::Receiver<Envelope>>,
 }
 
 impl Inbox {
-    /// The next envelope for the network; `None` when the router has stopped.
+    /// The next envelope for the network, statuses first; `None` when the router has stopped.
     pub async fn recv(&mut self) -> Option<Envelope> {
-        self.rx.recv().await
+        self.recv_when(true).await
     }
 
-    /// Up to `limit` envelopes at once, waiting for the first; 0 when the router has stopped.
+    /// The next envelope, taking deliveries only when `take_deliveries`. An adapter that cannot take another
+    /// delivery yet (its network is slow or down) keeps receiving status reports meanwhile; the router holds
+    /// the deliveries (backpressure), and the statuses its own senders wait for do not queue behind them.
+    pub async fn recv_when(&mut self, take_deliveries: bool) -> Option<Envelope> {
+        tokio::select! {
+            biased;
+            Some(status) = self.statuses.recv() => Some(status),
+            delivery = self.deliveries.recv(), if take_deliveries => delivery,
+            else => None,
+        }
+    }
+
+    /// Up to `limit` envelopes at once (statuses first), waiting for the first; 0 when the router has
+    /// stopped.
     pub async fn recv_many(&mut self, buffer: &mut Vec<Envelope>, limit: usize) -> usize {
-        self.rx.recv_many(buffer, limit).await
+        let mut taken = 0;
+        while taken < limit {
+            match self.statuses.try_recv() {
+                Ok(status) => {
+                    buffer.push(status);
+                    taken += 1;
+                }
+                Err(_) => break,
+            }
+        }
+        if taken > 0 {
+            return taken;
+        }
+        tokio::select! {
+            biased;
+            Some(status) = self.statuses.recv() => {
+                buffer.push(status);
+                1
+            }
+            taken = self.deliveries.recv_many(buffer, limit) => taken,
+        }
     }
 
-    /// How many envelopes wait in the queue.
+    /// How many envelopes wait in the queues.
     pub fn len(&self) -> usize {
-        self.rx.len()
+        self.deliveries.len() + self.statuses.len()
     }
 
     /// Whether no envelope waits.
     pub fn is_empty(&self) -> bool {
-        self.rx.is_empty()
+        self.deliveries.is_empty() && self.statuses.is_empty()
     }
 }
 

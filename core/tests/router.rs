@@ -471,6 +471,98 @@ async fn a_full_queue_and_backlog_is_an_error_to_the_sender_and_other_adapters_k
     gateway.shutdown().await;
 }
 
+/// A network whose outgoing side is blocked (its peer is down): it sends one message into the core, takes no
+/// deliveries, and reads only statuses, handing each to the test.
+#[derive(Debug)]
+struct BlockedSender {
+    statuses: tokio::sync::mpsc::UnboundedSender<Envelope>,
+    /// Sends its message once the test says its delivery queue is full.
+    go: Arc<tokio::sync::Notify>,
+}
+
+#[async_trait]
+impl Adapter for BlockedSender {
+    fn id(&self) -> AdapterId {
+        AdapterId::new("blocked")
+    }
+    fn claims(&self) -> Vec<AddressClaim> {
+        domain(Scheme::Mailto, "blocked.example")
+    }
+    fn wants_acceptance(&self) -> bool {
+        true
+    }
+    async fn run(&self, mut cx: AdapterContext) -> Result<(), AdapterError> {
+        self.go.notified().await;
+        let message = Message::text(
+            MessageKind::Chat,
+            &addr("mailto:bob@blocked.example"),
+            &addr("xmpp:alice@example.org"),
+            "reply",
+        );
+        let _ = cx
+            .to_core
+            .send(Envelope::new(
+                EnvelopeId(1),
+                Payload::Message(Box::new(message)),
+            ))
+            .await;
+        loop {
+            tokio::select! {
+                () = cx.shutdown.cancelled() => return Ok(()),
+                status = cx.inbox.recv_when(false) => match status {
+                    Some(status) => { let _ = self.statuses.send(status); }
+                    None => return Ok(()),
+                },
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn statuses_reach_an_adapter_whose_delivery_queue_is_full() {
+    let (_dir, store) = temp_store();
+    let (xmpp, xmpp_handle) = MemoryAdapter::new("xmpp", domain(Scheme::Xmpp, "example.org"));
+    let (statuses_tx, mut statuses) = tokio::sync::mpsc::unbounded_channel();
+    let go = Arc::new(tokio::sync::Notify::new());
+    let gateway = RouterBuilder::new(store)
+        .queue_capacity(4)
+        .adapter(xmpp)
+        .adapter(Arc::new(BlockedSender {
+            statuses: statuses_tx,
+            go: Arc::clone(&go),
+        }))
+        .start()
+        .expect("start");
+    // Its delivery queue fills up with mail it is not ready to send...
+    let alice = addr("xmpp:alice@example.org");
+    for n in 0..8 {
+        let id = xmpp_handle
+            .send_text(
+                &alice,
+                &addr("mailto:carol@blocked.example"),
+                &format!("out {n}"),
+            )
+            .await;
+        xmpp_handle
+            .wait_for_status(WAIT, id, |o| *o == DeliveryOutcome::Accepted)
+            .await
+            .expect("held by the router");
+    }
+    go.notify_one();
+    // ... and the status of its own message still reaches it.
+    let status = tokio::time::timeout(WAIT, statuses.recv())
+        .await
+        .expect("a status in time")
+        .expect("the adapter runs");
+    let Payload::Status(status) = status.payload else {
+        panic!("only statuses are read")
+    };
+    assert_eq!(status.about, EnvelopeId(1));
+    assert_eq!(status.outcome, DeliveryOutcome::Accepted);
+    delivered_text(&xmpp_handle, "reply").await;
+    gateway.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_panicking_adapter_is_restarted_while_another_keeps_routing() {
     let (_dir, store) = temp_store();

@@ -17,7 +17,7 @@ pub mod map;
 pub mod outbound;
 pub mod proto;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
@@ -38,11 +38,8 @@ use conversations::Conversations;
 use inbound::{Inbound, Waiting};
 use outbound::{Relay, SendOutcome};
 
-/// Outgoing mail queued for the sender task inside one run.
+/// Outgoing mail queued for the sender task inside one run; more waits in the router (backpressure).
 const OUTGOING_QUEUE: usize = 256;
-/// Outgoing mail held besides, while the sender's queue is full (a relay that is down); past this the inbox
-/// is not read and the router keeps the rest (backpressure).
-const HELD_LIMIT: usize = 4096;
 
 /// The email adapter.
 #[derive(Debug)]
@@ -101,33 +98,36 @@ impl Adapter for EmailAdapter {
             stop: stop.clone(),
         };
         tokio::spawn(sender.run(outgoing_rx));
-        // Mail waiting for the sender's queue. Reading the inbox goes on meanwhile, so the statuses that
-        // let inbound SMTP sessions answer 250 are not stuck behind mail for a relay that is down.
-        let mut held: VecDeque<Envelope> = VecDeque::new();
         loop {
+            // Mail is taken only while the sender's queue has room; past that the router holds it (it is in
+            // the outbox already). Statuses are read all the while, so inbound sessions still get their 250
+            // when the relay is down.
+            let room = outgoing_tx.capacity() > 0;
             tokio::select! {
                 () = cx.shutdown.cancelled() => return Ok(()),
-                permit = outgoing_tx.reserve(), if !held.is_empty() => match permit {
-                    Ok(permit) => {
-                        if let Some(envelope) = held.pop_front() {
-                            permit.send(envelope);
+                envelope = cx.inbox.recv_when(room) => match envelope {
+                    Some(envelope) if matches!(envelope.payload, Payload::Message(_)) => {
+                        if outgoing_tx.try_send(envelope).is_err() {
+                            return Err(AdapterError::transient("the email sender task stopped"));
                         }
                     }
-                    Err(_) => return Err(AdapterError::transient("the email sender task stopped")),
-                },
-                envelope = cx.inbox.recv(), if held.len() < HELD_LIMIT => match envelope {
-                    Some(envelope) => self.take(envelope, &waiting, &mut held),
+                    Some(envelope) => self.take(envelope, &waiting),
                     None => return Ok(()),
                 },
+                // Wakes the loop once the sender frees a place.
+                permit = outgoing_tx.reserve(), if !room => {
+                    if permit.is_err() {
+                        return Err(AdapterError::transient("the email sender task stopped"));
+                    }
+                }
             }
         }
     }
 }
 
 impl EmailAdapter {
-    /// One envelope from the router: a status settles a waiting inbound session, a message waits its turn
-    /// for the relay.
-    fn take(&self, envelope: Envelope, waiting: &Waiting, held: &mut VecDeque<Envelope>) {
+    /// A status settles a waiting inbound session; presence and room events have nothing to mail.
+    fn take(&self, envelope: Envelope, waiting: &Waiting) {
         match &envelope.payload {
             Payload::Status(status) => {
                 let waiter = waiting
@@ -139,8 +139,7 @@ impl EmailAdapter {
                     let _ = waiter.send(status.outcome.clone());
                 }
             }
-            Payload::Message(_) => held.push_back(envelope),
-            Payload::Presence(_) | Payload::Room(_) => {
+            Payload::Message(_) | Payload::Presence(_) | Payload::Room(_) => {
                 debug!(
                     kind = envelope.payload.kind(),
                     "Not a message: mail has nothing to show for it"

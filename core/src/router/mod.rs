@@ -165,11 +165,13 @@ impl RouterBuilder {
         let mut supervised = Vec::new();
         for (index, adapter) in self.adapters.into_iter().enumerate() {
             let (tx, rx) = mpsc::channel(self.queue_capacity);
+            let (status_tx, status_rx) = mpsc::channel(self.queue_capacity);
             let stats = Arc::new(AdapterStats::default());
             claims.extend(adapter.claims().into_iter().map(|claim| (claim, index)));
             slots.push(Slot {
                 id: adapter.id(),
                 tx,
+                status_tx,
                 stats: Arc::clone(&stats),
                 wants_acceptance: adapter.wants_acceptance(),
                 waiting: Default::default(),
@@ -180,6 +182,7 @@ impl RouterBuilder {
                 slot: index,
                 to_core: core_tx.clone(),
                 receiver: Arc::new(Mutex::new(rx)),
+                status_receiver: Arc::new(Mutex::new(status_rx)),
                 store: Arc::clone(&self.store),
                 shutdown: shutdown.clone(),
                 backoff: self.backoff,

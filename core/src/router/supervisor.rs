@@ -62,6 +62,7 @@ pub(crate) struct Supervised {
     pub(crate) slot: usize,
     pub(crate) to_core: mpsc::Sender<(usize, Envelope)>,
     pub(crate) receiver: SharedReceiver,
+    pub(crate) status_receiver: SharedReceiver,
     pub(crate) store: SharedStore,
     pub(crate) shutdown: CancellationToken,
     pub(crate) backoff: Backoff,
@@ -77,7 +78,8 @@ impl Supervised {
         let mut attempt = 0u32;
         loop {
             let inbox = Inbox {
-                rx: Arc::clone(&self.receiver).lock_owned().await,
+                deliveries: Arc::clone(&self.receiver).lock_owned().await,
+                statuses: Arc::clone(&self.status_receiver).lock_owned().await,
             };
             let cx = AdapterContext {
                 id: id.clone(),

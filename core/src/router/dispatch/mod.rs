@@ -43,7 +43,11 @@ pub(crate) const MAX_STATUS_BACKLOG: usize = 65_536;
 #[derive(Debug)]
 pub(crate) struct Slot {
     pub(crate) id: AdapterId,
+    /// Deliveries (messages, presence, room events) to the adapter.
     pub(crate) tx: mpsc::Sender<Envelope>,
+    /// Status reports to the adapter, on a queue of their own so they never wait behind deliveries the
+    /// adapter is not ready to take (see [`crate::adapter::Inbox::recv_when`]).
+    pub(crate) status_tx: mpsc::Sender<Envelope>,
     pub(crate) stats: Arc<AdapterStats>,
     /// Whether the adapter wants `Accepted` reports (it acknowledges its peer only once the gateway holds
     /// the message: SMTP 250, SIP 202).
@@ -52,8 +56,8 @@ pub(crate) struct Slot {
     /// start-up, and copies that found the queue full. They are already in the outbox, so waiting loses
     /// nothing; past [`Dispatcher::backlog_limit`] new ones are refused instead.
     pub(crate) waiting: VecDeque<Envelope>,
-    /// Status reports that found the adapter's queue full, handed over as it drains: a status is never
-    /// dropped because the sender is busy.
+    /// Status reports that found the adapter's status queue full, handed over as it drains: a status is
+    /// never dropped because the sender is busy.
     pub(crate) statuses: VecDeque<Envelope>,
 }
 

@@ -53,7 +53,7 @@ impl Dispatcher {
     pub(super) fn flush_statuses(&mut self) {
         for slot in &mut self.slots {
             while let Some(envelope) = slot.statuses.pop_front() {
-                match slot.tx.try_send(envelope) {
+                match slot.status_tx.try_send(envelope) {
                     Ok(()) => {}
                     Err(mpsc::error::TrySendError::Full(envelope)) => {
                         slot.statuses.push_front(envelope);
@@ -88,7 +88,7 @@ impl Dispatcher {
             Self::queue_status(slot, envelope);
             return;
         }
-        match slot.tx.try_send(envelope) {
+        match slot.status_tx.try_send(envelope) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(envelope)) => Self::queue_status(slot, envelope),
             Err(mpsc::error::TrySendError::Closed(_)) => {
@@ -135,9 +135,11 @@ mod tests {
     #[test]
     fn the_status_backlog_of_an_adapter_that_never_reads_is_bounded() {
         let (tx, _rx) = mpsc::channel(1);
+        let (status_tx, _status_rx) = mpsc::channel(1);
         let mut slot = Slot {
             id: AdapterId::new("stuck"),
             tx,
+            status_tx,
             stats: Arc::default(),
             wants_acceptance: true,
             waiting: Default::default(),
