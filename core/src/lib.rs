@@ -15,5 +15,6 @@ pub mod presence;
 pub mod room;
 pub mod router;
 pub mod store;
+pub mod styling;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -3,6 +3,8 @@
 //! Covers the spans (§5.2: `*strong*`, `_emphasis_`, `~strike~`, `` `pre` ``), block quotes (§5.1.2 `> `)
 //! and preformatted blocks (§5.1.1 ```` ``` ````). Everything else is text, HTML-escaped.
 
+use switchboard_core::styling::{self, Directive, Inline};
+
 /// HTML for a styled body, or `None` when the body has no styling (then plain text alone is sent).
 pub fn to_html(body: &str) -> Option<String> {
     let mut html = String::with_capacity(body.len() * 2);
@@ -50,58 +52,31 @@ pub fn to_html(body: &str) -> Option<String> {
     styled.then(|| format!("<html><body>{html}</body></html>"))
 }
 
-/// The span directives (§5.2) and their tags.
-const DIRECTIVES: [(char, &str); 4] = [('*', "strong"), ('_', "em"), ('~', "s"), ('`', "code")];
-
-/// Writes `line` with its spans as tags; answers whether it had any.
+/// Writes `line` with its spans (parsed by the core, XEP-0393 §6.2) as HTML tags; answers whether it had
+/// any.
 fn spans_into(line: &str, out: &mut String) -> bool {
-    let chars: Vec<char> = line.chars().collect();
-    let closes = closing_positions(&chars);
-    let mut any = false;
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let directive = DIRECTIVES.iter().position(|(d, _)| *d == c);
-        // §5.2: an opening directive is at the start or after whitespace, followed by non-whitespace;
-        // the closing one follows non-whitespace.
-        let opens = directive.is_some()
-            && (i == 0 || chars[i - 1].is_whitespace())
-            && chars
-                .get(i + 1)
-                .is_some_and(|n| !n.is_whitespace() && *n != c);
-        if let (Some(k), true) = (directive, opens)
-            && let Some(close) = closes[i][k]
-        {
-            let tag = DIRECTIVES[k].1;
-            let inner: String = chars[i + 1..close].iter().collect();
-            out.push_str(&format!("<{tag}>"));
-            escape_into(&inner, out);
-            out.push_str(&format!("</{tag}>"));
-            any = true;
-            i = close + 1;
-            continue;
-        }
-        escape_into(c.encode_utf8(&mut [0; 4]), out);
-        i += 1;
-    }
-    any
+    let inlines = styling::parse_line(line);
+    inlines_into(&inlines, out);
+    styling::is_styled(&inlines)
 }
 
-/// For each position and directive, the first later position that can close it (the directive after a
-/// non-whitespace character): one pass from the right, so a line full of unclosed openers stays linear.
-fn closing_positions(chars: &[char]) -> Vec<[Option<usize>; 4]> {
-    let mut closes = vec![[None; 4]; chars.len()];
-    let mut next: [Option<usize>; 4] = [None; 4];
-    for j in (0..chars.len()).rev() {
-        closes[j] = next;
-        if let Some(k) = DIRECTIVES.iter().position(|(d, _)| *d == chars[j])
-            && j > 0
-            && !chars[j - 1].is_whitespace()
-        {
-            next[k] = Some(j);
+fn inlines_into(inlines: &[Inline], out: &mut String) {
+    for inline in inlines {
+        match inline {
+            Inline::Text(text) => escape_into(text, out),
+            Inline::Span { directive, content } => {
+                let tag = match directive {
+                    Directive::Strong => "strong",
+                    Directive::Emphasis => "em",
+                    Directive::Strike => "s",
+                    Directive::Preformatted => "code",
+                };
+                out.push_str(&format!("<{tag}>"));
+                inlines_into(content, out);
+                out.push_str(&format!("</{tag}>"));
+            }
         }
     }
-    closes
 }
 
 fn escape_into(text: &str, out: &mut String) {

@@ -2,6 +2,8 @@
 //! strikethrough `\x1e` <-> `~strike~`, monospace `\x11` <-> `` `mono` ``. Colours (`\x03NN[,NN]`, `\x04` hex),
 //! reverse, underline and reset codes have no XEP-0393 form and are removed.
 
+use switchboard_core::styling::{self, Directive, Inline};
+
 const BOLD: char = '\u{2}';
 const COLOR: char = '\u{3}';
 const HEX_COLOR: char = '\u{4}';
@@ -104,65 +106,30 @@ pub fn styling_to_irc(text: &str) -> String {
         if in_block {
             out.push_str(line);
         } else {
-            let chars: Vec<char> = line.chars().collect();
-            style_span(&chars, &mut out);
+            style_span(&styling::parse_line(line), &mut out);
         }
     }
     out
 }
 
-/// Spans nest at most a few deep: inside a span no closer of its own marker comes before its end (the end is
-/// the first one), so each level uses up a different marker.
-fn style_span(chars: &[char], out: &mut String) {
-    let closes = closing_positions(chars);
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if let Some(k) = PAIRS.iter().position(|(_, m)| *m == c) {
-            let (code, marker) = PAIRS[k];
-            let opens = (i == 0
-                || chars[i - 1].is_whitespace()
-                || PAIRS.iter().any(|(_, m)| *m == chars[i - 1]))
-                && chars.get(i + 1).is_some_and(|n| !n.is_whitespace());
-            // The first closer after the character that follows: a span is never empty.
-            let end = opens
-                .then(|| match closes[i][k] {
-                    Some(j) if j == i + 1 => closes[j][k],
-                    other => other,
-                })
-                .flatten();
-            if let Some(end) = end {
+/// Writes the spans of one line (parsed by the core, XEP-0393 §6.2) as mIRC codes.
+fn style_span(inlines: &[Inline], out: &mut String) {
+    for inline in inlines {
+        match inline {
+            Inline::Text(text) => out.push_str(text),
+            Inline::Span { directive, content } => {
+                let code = match directive {
+                    Directive::Strong => BOLD,
+                    Directive::Emphasis => ITALIC,
+                    Directive::Strike => STRIKE,
+                    Directive::Preformatted => MONO,
+                };
                 out.push(code);
-                if marker == '`' {
-                    out.extend(&chars[i + 1..end]);
-                } else {
-                    style_span(&chars[i + 1..end], out);
-                }
+                style_span(content, out);
                 out.push(code);
-                i = end + 1;
-                continue;
             }
         }
-        out.push(c);
-        i += 1;
     }
-}
-
-/// For each position and marker, the first later position that can close it (the marker after a
-/// non-whitespace character), found in one pass from the right so long lines stay linear.
-fn closing_positions(chars: &[char]) -> Vec<[Option<usize>; 4]> {
-    let mut closes = vec![[None; 4]; chars.len()];
-    let mut next: [Option<usize>; 4] = [None; 4];
-    for j in (0..chars.len()).rev() {
-        closes[j] = next;
-        if let Some(k) = PAIRS.iter().position(|(_, m)| *m == chars[j])
-            && j > 0
-            && !chars[j - 1].is_whitespace()
-        {
-            next[k] = Some(j);
-        }
-    }
-    closes
 }
 
 #[cfg(test)]
