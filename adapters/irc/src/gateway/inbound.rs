@@ -14,7 +14,7 @@ use tracing::{debug, info, warn};
 
 use super::channel::{role_and_affiliation, split_names_entry};
 use super::conns::{ConnEvent, ConnId, Owner};
-use super::{Gateway, channel_address, nick_address};
+use super::{Gateway, MsgidScope, channel_address, nick_address};
 use crate::client::ClientEvent;
 use crate::wire::{self, Ctcp, IrcMessage, Isupport, Source};
 
@@ -328,7 +328,6 @@ impl Gateway {
             // Our own line, echoed (IRCv3 echo-message) or heard by another of our connections.
             return;
         }
-        let msgid = line.tag("msgid").map(str::to_owned);
         match (audience, is_channel) {
             (Audience::Bridges, true) => {
                 let (Some(from), Some(room)) = (
@@ -337,7 +336,7 @@ impl Gateway {
                 ) else {
                     return;
                 };
-                let scope = msgid.map(|id| format!("{network} {id}"));
+                let scope = MsgidScope::bridges(&network);
                 let message = self.incoming(
                     MessageKind::GroupChat,
                     &from,
@@ -355,7 +354,7 @@ impl Gateway {
                     return;
                 };
                 let to = Address::Xmpp(user.clone());
-                let scope = msgid.map(|id| format!("{network} {id} {}", user.bare().jid()));
+                let scope = MsgidScope::user(&network, &user);
                 let message = self.incoming(
                     MessageKind::GroupChat,
                     &room,
@@ -374,7 +373,7 @@ impl Gateway {
                     return;
                 };
                 let to = Address::Xmpp(user.clone());
-                let scope = msgid.map(|id| format!("{network} {id} {}", user.bare().jid()));
+                let scope = MsgidScope::user(&network, &user);
                 let message = self.incoming(
                     MessageKind::Chat,
                     &from,
@@ -422,7 +421,8 @@ impl Gateway {
         }
     }
 
-    /// A core message for a line heard on IRC. `scoped_id` is the IRCv3 msgid as the message-id map keys it.
+    /// A core message for a line heard on IRC; its IRCv3 msgid (and that of the line it answers) are mapped
+    /// in `scope`.
     #[allow(clippy::too_many_arguments)]
     fn incoming(
         &self,
@@ -433,7 +433,7 @@ impl Gateway {
         text: &str,
         action: bool,
         line: &IrcMessage,
-        scoped_id: Option<String>,
+        scope: MsgidScope<'_>,
     ) -> Message {
         let body = wire::irc_to_styling(text);
         let from = match display {
@@ -448,26 +448,24 @@ impl Gateway {
         }
         let mut meta = MessageMeta::new(kind);
         meta.action = action;
-        if let Some(scoped) = scoped_id {
-            // A reply (IRCv3 reply client tag) names its parent's msgid; it is keyed like this line's own.
-            let parent = line
-                .tag(super::REPLY_TAG)
-                .or_else(|| line.tag("+reply"))
-                .filter(|parent| !parent.is_empty() && !parent.contains(' '));
-            if let Some(parent) = parent {
-                let mut key: Vec<&str> = scoped.split(' ').collect();
-                key[1] = parent;
-                match self.store.canonical_id(super::ID_NETWORK, &key.join(" ")) {
-                    Ok(found) => meta.in_reply_to = found,
-                    Err(error) => warn!(error = %error, "Looking up a reply's parent failed"),
-                }
+        // A reply (IRCv3 reply client tag) names its parent's msgid, keyed like this line's own.
+        let parent = line
+            .tag(super::REPLY_TAG)
+            .or_else(|| line.tag("+reply"))
+            .and_then(|parent| scope.key(parent));
+        if let Some(parent) = parent {
+            match self.store.canonical_id(super::ID_NETWORK, &parent) {
+                Ok(found) => meta.in_reply_to = found,
+                Err(error) => warn!(error = %error, "Looking up a reply's parent failed"),
             }
-            match self.store.canonical_id(super::ID_NETWORK, &scoped) {
+        }
+        if let Some(key) = line.tag("msgid").and_then(|id| scope.key(id)) {
+            match self.store.canonical_id(super::ID_NETWORK, &key) {
                 Ok(Some(known)) => meta.id = known,
                 Ok(None) => {
                     if let Err(error) = self.store.map_message_id(
                         super::ID_NETWORK,
-                        &scoped,
+                        &key,
                         &meta.id,
                         SystemTime::now(),
                     ) {
@@ -476,7 +474,7 @@ impl Gateway {
                 }
                 Err(error) => warn!(error = %error, "Looking up an IRC msgid failed"),
             }
-            meta.source_id = Some(scoped);
+            meta.source_id = Some(key);
         }
         Message { cpim, meta }
     }

@@ -9,7 +9,7 @@ mod names;
 mod outbound;
 
 use switchboard_core::adapter::CoreSender;
-use switchboard_core::address::{Address, IrcAddress};
+use switchboard_core::address::{Address, IrcAddress, XmppAddress};
 use switchboard_core::envelope::{Envelope, EnvelopeId, Payload};
 use switchboard_core::store::SharedStore;
 use tokio::sync::mpsc;
@@ -25,6 +25,47 @@ use crate::config::IrcAdapterConfig;
 const ID_NETWORK: &str = "irc";
 /// The IRCv3 client tag naming the message a line answers (ircv3.net/specs/client-tags/reply).
 const REPLY_TAG: &str = "+draft/reply";
+
+/// Who heard a line with an IRCv3 msgid, as the message-id map keys it: `NETWORK MSGID` for the bridges of a
+/// network, `NETWORK MSGID USER` for one transport user (each user's copy has a canonical id of its own).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MsgidScope<'a> {
+    network: &'a str,
+    user: Option<&'a XmppAddress>,
+}
+
+impl<'a> MsgidScope<'a> {
+    pub(crate) fn bridges(network: &'a str) -> Self {
+        Self {
+            network,
+            user: None,
+        }
+    }
+
+    pub(crate) fn user(network: &'a str, user: &'a XmppAddress) -> Self {
+        Self {
+            network,
+            user: Some(user),
+        }
+    }
+
+    /// The message-id map key of `msgid` in this scope; `None` for a msgid with a space, which a key could
+    /// not be read back from.
+    pub(crate) fn key(self, msgid: &str) -> Option<String> {
+        if msgid.is_empty() || msgid.contains(' ') {
+            return None;
+        }
+        Some(match self.user {
+            Some(user) => format!("{} {msgid} {}", self.network, user.bare().jid()),
+            None => format!("{} {msgid}", self.network),
+        })
+    }
+
+    /// The msgid a key names.
+    pub(crate) fn msgid_of(key: &str) -> Option<&str> {
+        key.split(' ').nth(1)
+    }
+}
 
 /// The IRC adapter's state, driven by one task: envelopes from the core and events from the connections.
 #[derive(Debug)]
@@ -137,4 +178,23 @@ fn channel_address(network: &str, channel: &str) -> Option<Address> {
 
 fn nick_address(network: &str, nick: &str) -> Option<Address> {
     IrcAddress::nick(network, nick).ok().map(Address::Irc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn msgid_keys_name_their_scope_and_read_back() {
+        let user = XmppAddress::from_jid_str("alice@example.org/phone").expect("jid");
+        let bridged = MsgidScope::bridges("libera").key("abc").expect("key");
+        let personal = MsgidScope::user("libera", &user).key("abc").expect("key");
+        assert_eq!(bridged, "libera abc");
+        assert_eq!(personal, "libera abc alice@example.org");
+        assert_eq!(MsgidScope::msgid_of(&bridged), Some("abc"));
+        assert_eq!(MsgidScope::msgid_of(&personal), Some("abc"));
+        // A msgid that could not be read back from a key is not mapped at all.
+        assert_eq!(MsgidScope::bridges("libera").key("a b"), None);
+        assert_eq!(MsgidScope::bridges("libera").key(""), None);
+    }
 }

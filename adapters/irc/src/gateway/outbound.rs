@@ -14,7 +14,7 @@ use tracing::{debug, warn};
 
 use super::conns::{ConnId, Identity, Owner};
 use super::names::{DEFAULT_NICK_LEN, display_nick, irc_nick, person_in_room};
-use super::{Gateway, REPLY_TAG, channel_address};
+use super::{Gateway, MsgidScope, REPLY_TAG, channel_address};
 use crate::config::NetworkSettings;
 use crate::wire::{self, WireError};
 
@@ -406,8 +406,7 @@ impl Gateway {
     fn irc_msgid_of_parent(&self, message: &Message) -> Option<String> {
         let parent = message.meta.in_reply_to.as_ref()?;
         match self.store.network_id(parent, super::ID_NETWORK) {
-            // Stored as `NETWORK MSGID` or `NETWORK MSGID USER` (see inbound).
-            Ok(scoped) => scoped?.split(' ').nth(1).map(str::to_owned),
+            Ok(key) => MsgidScope::msgid_of(&key?).map(str::to_owned),
             Err(error) => {
                 warn!(error = %error, "Looking up the IRC msgid of a reply's parent failed");
                 None
