@@ -18,6 +18,8 @@ pub struct NgircdOptions {
     pub max_nick_length: u32,
     /// A TLS port with this PEM certificate and key, besides the plain port.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// The plain port; a free one when `None`.
+    pub port: Option<u16>,
 }
 
 impl Default for NgircdOptions {
@@ -26,6 +28,7 @@ impl Default for NgircdOptions {
             name: "irc.localhost".into(),
             max_nick_length: 30,
             tls: None,
+            port: None,
         }
     }
 }
@@ -46,12 +49,12 @@ impl Ngircd {
     /// Writes the config, starts ngircd in the foreground and waits until it listens.
     pub fn start(options: &NgircdOptions) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("temporary directory for ngircd")?;
-        let port = free_port();
+        let port = options.port.unwrap_or_else(free_port);
         let tls_port = options.tls.as_ref().map(|_| free_port());
         let motd = dir.path().join("motd");
         std::fs::write(&motd, "Switchboard test server\n")?;
-        // MaxPenaltyTime = 0 lifts ngircd's flood delays; MaxConnectionsIP = 0 allows many loopback
-        // connections (one per puppet).
+        // MaxPenaltyTime = 0 lifts ngircd's flood delays; MaxConnections(IP) = 0 and MaxJoins = 0 allow many
+        // loopback connections (one per puppet) and channels.
         let mut config = format!(
             r#"# Written by switchboard's integration tests.
 [Global]
@@ -61,7 +64,9 @@ impl Ngircd {
     Ports = {port}
     MotdFile = {motd}
 [Limits]
+    MaxConnections = 0
     MaxConnectionsIP = 0
+    MaxJoins = 0
     MaxNickLength = {nicklen}
     MaxPenaltyTime = 0
     PingTimeout = 120

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::ports::wait_for_listener;
+use crate::ngircd::{Ngircd, NgircdOptions};
 use crate::process::Background;
 use crate::prosody::Prosody;
 
@@ -17,78 +17,21 @@ pub const IRC_PORT: u16 = 6667;
 /// The IRC "network" in room addresses: the host both gateways dial.
 pub const IRC_HOST: &str = "127.0.0.1";
 
-/// ngircd on the fixed port 6667, with flood penalties off and no per-IP connection limit.
-#[derive(Debug)]
-pub struct FixedPortNgircd {
-    dir: tempfile::TempDir,
-    process: Background,
-}
-
-impl FixedPortNgircd {
-    /// Starts it; fails when 6667 is taken, or when 6697 or 6670 listen (Biboumi would try TLS there).
-    pub fn start() -> anyhow::Result<Self> {
-        for port in [6697, 6670] {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                bail!("something listens on 127.0.0.1:{port}; Biboumi would dial it before 6667");
-            }
+/// The test harness's ngircd on the fixed port 6667; fails when 6667 is taken, or when 6697 or 6670 listen
+/// (Biboumi would try TLS there first).
+pub fn start_ngircd() -> anyhow::Result<Ngircd> {
+    for port in [6697, 6670] {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            bail!("something listens on 127.0.0.1:{port}; Biboumi would dial it before 6667");
         }
-        if std::net::TcpListener::bind(("127.0.0.1", IRC_PORT)).is_err() {
-            bail!("127.0.0.1:{IRC_PORT} is taken; the bench needs it for ngircd");
-        }
-        let dir = tempfile::tempdir().context("temporary directory for ngircd")?;
-        let motd = dir.path().join("motd");
-        std::fs::write(&motd, "Switchboard bench server\n")?;
-        // MaxPenaltyTime = 0 turns ngircd's per-command penalties (its flood control) off; MaxConnectionsIP
-        // = 0 lets every puppet connect from 127.0.0.1.
-        let config = format!(
-            r#"# Written by switchboard's bridge_bench.
-[Global]
-    Name = irc.localhost
-    Info = Switchboard bench server
-    Listen = 127.0.0.1
-    Ports = {IRC_PORT}
-    MotdFile = {motd}
-[Limits]
-    MaxConnections = 0
-    MaxConnectionsIP = 0
-    MaxJoins = 0
-    MaxNickLength = 30
-    MaxPenaltyTime = 0
-    PingTimeout = 300
-    PongTimeout = 120
-[Options]
-    DNS = no
-    Ident = no
-    PAM = no
-    RequireAuthPing = no
-"#,
-            motd = motd.display(),
-        );
-        let config_path = dir.path().join("ngircd.conf");
-        std::fs::write(&config_path, config)?;
-        let mut command = Command::new("ngircd");
-        command.arg("-n").arg("-f").arg(&config_path);
-        let process = Background::spawn("ngircd", command, &dir.path().join("ngircd.log"))
-            .context("starting ngircd (is the ngircd package installed?)")?;
-        let ngircd = Self { dir, process };
-        if !wait_for_listener(IRC_PORT, Duration::from_secs(20)) {
-            bail!(
-                "ngircd did not listen on {IRC_PORT}; its log:\n{}",
-                ngircd.log()
-            );
-        }
-        Ok(ngircd)
     }
-
-    /// What ngircd printed.
-    pub fn log(&self) -> String {
-        self.process.log()
+    if std::net::TcpListener::bind(("127.0.0.1", IRC_PORT)).is_err() {
+        bail!("127.0.0.1:{IRC_PORT} is taken; the bench needs it for ngircd");
     }
-
-    /// Its temporary directory (config and log).
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
-    }
+    Ngircd::start(&NgircdOptions {
+        port: Some(IRC_PORT),
+        ..NgircdOptions::default()
+    })
 }
 
 /// Which gateway.

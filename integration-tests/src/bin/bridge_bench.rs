@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use integration_tests::bench::clock;
-use integration_tests::bench::gateway::{FixedPortNgircd, Gateway, IRC_HOST, IRC_PORT, Kind};
+use integration_tests::bench::gateway::{Gateway, IRC_HOST, IRC_PORT, Kind, start_ngircd};
 use integration_tests::bench::irc::IrcClient;
 use integration_tests::bench::measure::{
     Direction, Pace, Receipts, RunResult, body, clock_ticks_per_second, cpu_ticks, status_kib,
@@ -673,7 +673,7 @@ fn main() -> anyhow::Result<()> {
         .collect();
 
     eprintln!("== starting ngircd on 127.0.0.1:{IRC_PORT}");
-    let ngircd = FixedPortNgircd::start()?;
+    let ngircd = start_ngircd()?;
     eprintln!(
         "== starting Prosody, registering {} users",
         options.puppets + 1
@@ -710,10 +710,9 @@ fn main() -> anyhow::Result<()> {
         prosody.log(),
     );
     eprintln!(
-        "== done in {:.0} s (ngircd log: {}, config in {})",
+        "== done in {:.0} s (ngircd log: {})",
         started.elapsed().as_secs_f64(),
         kept.display(),
-        ngircd.dir().display()
     );
     println!(
         "{} messages per run, paced runs at {}/s, {} puppeted users, CLK_TCK {ticks_per_second}",
