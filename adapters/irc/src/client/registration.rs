@@ -4,6 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
 use super::{ClientError, Sasl};
 use crate::wire::{IrcMessage, Isupport, serialize};
 
@@ -120,7 +123,7 @@ impl Registration {
                 Some(Sasl::Plain { user, password }) => {
                     let payload = format!("{user}\0{user}\0{password}");
                     step.send
-                        .extend(authenticate_chunks(&base64_encode(payload.as_bytes())));
+                        .extend(authenticate_chunks(&STANDARD.encode(payload.as_bytes())));
                 }
                 Some(Sasl::External { .. }) => step.send.push(line("AUTHENTICATE", &["+"])),
                 None => step.send.push(line("AUTHENTICATE", &["*"])),
@@ -201,28 +204,6 @@ fn authenticate_chunks(encoded: &str) -> Vec<Vec<u8>> {
         lines.push(line("AUTHENTICATE", &["+"]));
     }
     lines
-}
-
-/// RFC 4648 §4 base64.
-fn base64_encode(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -308,8 +289,5 @@ mod tests {
         assert_eq!(authenticate_chunks(&"A".repeat(400)).len(), 2);
         assert_eq!(authenticate_chunks(&"A".repeat(401)).len(), 2);
         assert_eq!(authenticate_chunks(&"A".repeat(10)).len(), 1);
-        assert_eq!(base64_encode(b"f"), "Zg==");
-        assert_eq!(base64_encode(b"fo"), "Zm8=");
-        assert_eq!(base64_encode(b"foo"), "Zm9v");
     }
 }
