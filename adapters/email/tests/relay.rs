@@ -239,15 +239,7 @@ fn smtp(port: u16, script: &[u8]) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream.set_read_timeout(Some(WAIT)).expect("timeout");
     stream.write_all(script).expect("write");
-    let mut out = String::new();
-    let mut buffer = [0; 4096];
-    loop {
-        match stream.read(&mut buffer) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => out.push_str(&String::from_utf8_lossy(&buffer[..n])),
-        }
-    }
-    out
+    read_replies(&mut stream, None)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -402,11 +394,11 @@ async fn a_reply_after_a_restart_lands_in_the_same_thread() {
     gateway.running.shutdown().await;
 }
 
-/// Reads what the server says until `want` appears or the read times out.
-fn read_until(stream: &mut TcpStream, want: &str) -> String {
+/// Reads what the server says until `until` appears (or, with `None`, until it closes) or a read times out.
+fn read_replies(stream: &mut TcpStream, until: Option<&str>) -> String {
     let mut out = String::new();
-    let mut buffer = [0; 1024];
-    while !out.contains(want) {
+    let mut buffer = [0; 4096];
+    while !until.is_some_and(|want| out.contains(want)) {
         match stream.read(&mut buffer) {
             Ok(0) | Err(_) => break,
             Ok(n) => out.push_str(&String::from_utf8_lossy(&buffer[..n])),
@@ -434,12 +426,12 @@ async fn sessions_past_the_cap_wait_and_idle_sessions_are_closed() {
         // At the cap: two sessions get their greeting.
         let mut first = connect();
         let mut second = connect();
-        assert!(read_until(&mut first, "\r\n").starts_with("220 "));
-        assert!(read_until(&mut second, "\r\n").starts_with("220 "));
+        assert!(read_replies(&mut first, Some("\r\n")).starts_with("220 "));
+        assert!(read_replies(&mut second, Some("\r\n")).starts_with("220 "));
         // Past it: the third connection waits, greeted by no one, while both sessions are open.
         let mut third = connect();
         assert_eq!(
-            read_until(&mut third, "\r\n"),
+            read_replies(&mut third, Some("\r\n")),
             "",
             "no greeting past the cap"
         );
@@ -448,14 +440,14 @@ async fn sessions_past_the_cap_wait_and_idle_sessions_are_closed() {
             .set_read_timeout(Some(std::time::Duration::from_secs(10)))
             .expect("timeout");
         assert!(
-            read_until(&mut first, "\r\n").starts_with("421 4.4.2"),
+            read_replies(&mut first, Some("\r\n")).starts_with("421 4.4.2"),
             "an idle session is closed with 421"
         );
         // ... which frees a place: the third is greeted.
         third
             .set_read_timeout(Some(std::time::Duration::from_secs(10)))
             .expect("timeout");
-        assert!(read_until(&mut third, "\r\n").starts_with("220 "));
+        assert!(read_replies(&mut third, Some("\r\n")).starts_with("220 "));
         drop(second);
     });
     gateway.running.shutdown().await;
@@ -490,7 +482,7 @@ async fn a_client_that_never_reads_does_not_hold_its_session() {
         next.set_read_timeout(Some(std::time::Duration::from_secs(20)))
             .expect("timeout");
         assert!(
-            read_until(&mut next, "\r\n").starts_with("220 "),
+            read_replies(&mut next, Some("\r\n")).starts_with("220 "),
             "the next client is greeted"
         );
     });
