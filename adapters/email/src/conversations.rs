@@ -149,13 +149,11 @@ impl Conversations {
                 .get(name)
                 .cloned()
                 .ok_or_else(|| EmailError::Conversation {
-                    token: token.to_owned(),
                     why: format!("no {name}"),
                 })
         };
         let address = |name: &str| -> Result<Address, EmailError> {
             field(name)?.parse().map_err(|e| EmailError::Conversation {
-                token: token.to_owned(),
                 why: format!("{name}: {e}"),
             })
         };

@@ -24,9 +24,8 @@ pub enum EmailError {
         "a stored email conversation is unreadable: {why}; it was written by another version of Switchboard \
          (replies to it are refused; keep the data directory with the version that wrote it)"
     )]
+    /// (The conversation's token is not kept: whoever holds it can write into the chat.)
     Conversation {
-        /// The conversation's token.
-        token: String,
         /// What is wrong with it.
         why: String,
     },

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use switchboard_core::adapter::{Adapter, AdapterContext, AdapterError, AddressClaim, CoreSender};
 use switchboard_core::address::{Address, Scheme};
-use switchboard_core::envelope::{DeliveryOutcome, Envelope, Payload};
+use switchboard_core::envelope::{DeliveryOutcome, DeliveryStatus, Envelope, Payload};
 use switchboard_core::ids::AdapterId;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -105,15 +105,18 @@ impl Adapter for EmailAdapter {
             let room = outgoing_tx.capacity() > 0;
             tokio::select! {
                 () = cx.shutdown.cancelled() => return Ok(()),
-                envelope = cx.inbox.recv_when(room) => match envelope {
-                    Some(envelope) if matches!(envelope.payload, Payload::Message(_)) => {
-                        if outgoing_tx.try_send(envelope).is_err() {
-                            return Err(AdapterError::transient("the email sender task stopped"));
+                envelope = cx.inbox.recv_when(room) => {
+                    let Some(envelope) = envelope else { return Ok(()) };
+                    match &envelope.payload {
+                        Payload::Message(_) => {
+                            if outgoing_tx.try_send(envelope).is_err() {
+                                return Err(AdapterError::transient("the email sender task stopped"));
+                            }
                         }
+                        Payload::Status(status) => settle(&waiting, status),
+                        other => debug!(kind = other.kind(), "Not a message: mail has nothing to show for it"),
                     }
-                    Some(envelope) => self.take(envelope, &waiting),
-                    None => return Ok(()),
-                },
+                }
                 // Wakes the loop once the sender frees a place.
                 permit = outgoing_tx.reserve(), if !room => {
                     if permit.is_err() {
@@ -125,27 +128,15 @@ impl Adapter for EmailAdapter {
     }
 }
 
-impl EmailAdapter {
-    /// A status settles a waiting inbound session; presence and room events have nothing to mail.
-    fn take(&self, envelope: Envelope, waiting: &Waiting) {
-        match &envelope.payload {
-            Payload::Status(status) => {
-                let waiter = waiting
-                    .lock()
-                    .expect("waiting map poisoned")
-                    .remove(&status.about.0);
-                if let Some(waiter) = waiter {
-                    // The session may have given up waiting; then nobody needs the outcome.
-                    let _ = waiter.send(status.outcome.clone());
-                }
-            }
-            Payload::Message(_) | Payload::Presence(_) | Payload::Room(_) => {
-                debug!(
-                    kind = envelope.payload.kind(),
-                    "Not a message: mail has nothing to show for it"
-                );
-            }
-        }
+/// A status from the router settles the inbound session waiting for it.
+fn settle(waiting: &Waiting, status: &DeliveryStatus) {
+    let waiter = waiting
+        .lock()
+        .expect("waiting map poisoned")
+        .remove(&status.about.0);
+    if let Some(waiter) = waiter {
+        // The session may have given up waiting; then nobody needs the outcome.
+        let _ = waiter.send(status.outcome.clone());
     }
 }
 

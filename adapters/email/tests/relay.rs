@@ -539,3 +539,64 @@ async fn replies_are_accepted_while_mail_piles_up_for_a_relay_that_is_down() {
     im_got(&gateway.im, "still reachable").await;
     gateway.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_the_gateway_could_not_queue_in_time_gets_451_and_comes_again_once() {
+    let relay = SmtpCapture::start().expect("aiosmtpd");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = email_config(relay.port, free_port());
+    // No time at all: the router cannot answer before the session gives up.
+    config.acceptance_timeout = std::time::Duration::ZERO;
+    let gateway = start_gateway(&dir.path().join("store"), config);
+    let alice = addr("xmpp:alice@localhost");
+    gateway
+        .im
+        .send_text(&alice, &addr("mailto:bob@example.net"), "start")
+        .await;
+    let mails = block(|| relay.wait_for_mails(1, WAIT)).expect("mail");
+    let reply_to = parse(&mails[0])
+        .reply_to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .expect("Reply-To")
+        .to_owned();
+    let headers = ["Message-ID: <retry-1@example.net>"];
+    let first = block(|| {
+        swaks(
+            gateway.listen_port,
+            "bob@example.net",
+            &reply_to,
+            &headers,
+            "again?",
+        )
+    })
+    .expect("swaks");
+    assert!(!first.success, "not acknowledged: {}", first.transcript);
+    assert!(
+        first
+            .transcript
+            .contains("451 4.3.0 the gateway did not queue the message in time"),
+        "{}",
+        first.transcript
+    );
+    // The sender retries; the router already holds the first copy, so chat sees it once.
+    let _ = block(|| {
+        swaks(
+            gateway.listen_port,
+            "bob@example.net",
+            &reply_to,
+            &headers,
+            "again?",
+        )
+    });
+    im_got(&gateway.im, "again?").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let copies = gateway
+        .im
+        .delivered()
+        .iter()
+        .filter(|e| matches!(&e.payload, Payload::Message(m) if m.body_text().as_deref() == Some("again?")))
+        .count();
+    assert_eq!(copies, 1, "a retried mail is one message");
+    gateway.running.shutdown().await;
+}
