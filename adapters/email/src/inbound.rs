@@ -11,6 +11,7 @@ use switchboard_core::envelope::{DeliveryOutcome, Envelope, EnvelopeId, ErrorKin
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, oneshot};
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
@@ -178,32 +179,29 @@ impl Inbound {
 
 /// Accepts connections until `stop` is cancelled.
 pub async fn serve(listener: TcpListener, inbound: Arc<Inbound>, stop: CancellationToken) {
-    let sessions = Arc::new(Semaphore::new(inbound.config.max_sessions.max(1)));
+    let places = Arc::new(Semaphore::new(inbound.config.max_sessions.max(1)));
+    // Sessions are this task's own: when it ends, they have ended (and released the store).
+    let mut sessions = JoinSet::new();
     loop {
         let permit = tokio::select! {
-            () = stop.cancelled() => return,
-            permit = sessions.clone().acquire_owned() => match permit {
+            () = stop.cancelled() => break,
+            Some(_) = sessions.join_next() => continue,
+            permit = places.clone().acquire_owned() => match permit {
                 Ok(permit) => permit,
-                Err(_) => return,
+                Err(_) => break,
             },
         };
         let accepted = tokio::select! {
-            () = stop.cancelled() => return,
+            () = stop.cancelled() => break,
             accepted = listener.accept() => accepted,
         };
         match accepted {
             Ok((stream, peer)) => {
                 let inbound = inbound.clone();
-                let stop = stop.clone();
-                tokio::spawn(async move {
+                sessions.spawn(async move {
                     let peer = peer.to_string();
-                    tokio::select! {
-                        () = stop.cancelled() => {}
-                        result = session(stream, &peer, &inbound) => {
-                            if let Err(error) = result {
-                                debug!(peer, error = %error, "SMTP session ended with an I/O error");
-                            }
-                        }
+                    if let Err(error) = session(stream, &peer, &inbound).await {
+                        debug!(peer, error = %error, "SMTP session ended with an I/O error");
                     }
                     drop(permit);
                 });
@@ -214,6 +212,7 @@ pub async fn serve(listener: TcpListener, inbound: Arc<Inbound>, stop: Cancellat
             }
         }
     }
+    sessions.shutdown().await;
 }
 
 async fn session(mut stream: TcpStream, peer: &str, inbound: &Inbound) -> std::io::Result<()> {

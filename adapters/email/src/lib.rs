@@ -75,6 +75,7 @@ impl Adapter for EmailAdapter {
         let stop = cx.shutdown.child_token();
         let _stop_on_return = stop.clone().drop_guard();
         let waiting: Waiting = Arc::new(Mutex::new(HashMap::new()));
+        let mut listening = None;
         if let Some(addr) = self.config.listen {
             let listener = TcpListener::bind(addr).await.map_err(|source| {
                 AdapterError::transient(EmailError::Listen { addr, source }.to_string())
@@ -87,7 +88,11 @@ impl Adapter for EmailAdapter {
                 waiting: waiting.clone(),
                 next_id: AtomicU64::new(1),
             });
-            tokio::spawn(inbound::serve(listener, inbound, stop.clone()));
+            listening = Some(tokio::spawn(inbound::serve(
+                listener,
+                inbound,
+                stop.clone(),
+            )));
         }
         let (outgoing_tx, outgoing_rx) = mpsc::channel(OUTGOING_QUEUE);
         let sender = Sender {
@@ -97,31 +102,47 @@ impl Adapter for EmailAdapter {
             to_core: cx.to_core.clone(),
             stop: stop.clone(),
         };
-        tokio::spawn(sender.run(outgoing_rx));
-        loop {
-            // Mail is taken only while the sender's queue has room; past that the router holds it (it is in
-            // the outbox already). Statuses are read all the while, so inbound sessions still get their 250
-            // when the relay is down.
-            let room = outgoing_tx.capacity() > 0;
-            tokio::select! {
-                () = cx.shutdown.cancelled() => return Ok(()),
-                envelope = cx.inbox.recv_when(room) => {
-                    let Some(envelope) = envelope else { return Ok(()) };
-                    match &envelope.payload {
-                        Payload::Message(_) => {
-                            if outgoing_tx.try_send(envelope).is_err() {
-                                return Err(AdapterError::transient("the email sender task stopped"));
-                            }
+        let sending = tokio::spawn(sender.run(outgoing_rx));
+        let result = route(&mut cx, &outgoing_tx, &waiting).await;
+        // The tasks hold the store: they end before the run does, so a restart can open it again.
+        stop.cancel();
+        let _ = sending.await;
+        if let Some(listening) = listening {
+            let _ = listening.await;
+        }
+        result
+    }
+}
+
+/// Takes what the router hands over until shutdown: mail for the sender, statuses for waiting sessions.
+async fn route(
+    cx: &mut AdapterContext,
+    outgoing_tx: &mpsc::Sender<Envelope>,
+    waiting: &Waiting,
+) -> Result<(), AdapterError> {
+    loop {
+        // Mail is taken only while the sender's queue has room; past that the router holds it (it is in
+        // the outbox already). Statuses are read all the while, so inbound sessions still get their 250
+        // when the relay is down.
+        let room = outgoing_tx.capacity() > 0;
+        tokio::select! {
+            () = cx.shutdown.cancelled() => return Ok(()),
+            envelope = cx.inbox.recv_when(room) => {
+                let Some(envelope) = envelope else { return Ok(()) };
+                match &envelope.payload {
+                    Payload::Message(_) => {
+                        if outgoing_tx.try_send(envelope).is_err() {
+                            return Err(AdapterError::transient("the email sender task stopped"));
                         }
-                        Payload::Status(status) => settle(&waiting, status),
-                        other => debug!(kind = other.kind(), "Not a message: mail has nothing to show for it"),
                     }
+                    Payload::Status(status) => settle(waiting, status),
+                    other => debug!(kind = other.kind(), "Not a message: mail has nothing to show for it"),
                 }
-                // Wakes the loop once the sender frees a place.
-                permit = outgoing_tx.reserve(), if !room => {
-                    if permit.is_err() {
-                        return Err(AdapterError::transient("the email sender task stopped"));
-                    }
+            }
+            // Wakes the loop once the sender frees a place.
+            permit = outgoing_tx.reserve(), if !room => {
+                if permit.is_err() {
+                    return Err(AdapterError::transient("the email sender task stopped"));
                 }
             }
         }
