@@ -68,12 +68,7 @@ async fn an_im_becomes_a_well_formed_mail_and_the_reply_comes_back_in_its_thread
     let from = mail.from().and_then(|a| a.first()).expect("From");
     assert_eq!(from.address(), Some("gateway@mail.gw.localhost"));
     assert_eq!(from.name(), Some("alice@localhost via IM gateway"));
-    let reply_to = mail
-        .reply_to()
-        .and_then(|a| a.first())
-        .and_then(|a| a.address())
-        .expect("Reply-To")
-        .to_owned();
+    let reply_to = reply_address(&mail);
     assert!(
         reply_to.starts_with("c-") && reply_to.ends_with("@mail.gw.localhost"),
         "{reply_to}"
@@ -250,18 +245,7 @@ async fn the_listener_refuses_smuggling_relaying_and_strangers_and_drops_auto_re
         &dir.path().join("store"),
         email_config(relay.port, free_port()),
     );
-    let alice = addr("xmpp:alice@localhost");
-    gateway
-        .im
-        .send_text(&alice, &addr("mailto:bob@example.net"), "start")
-        .await;
-    let mails = block(|| relay.wait_for_mails(1, WAIT)).expect("mail");
-    let reply_to = parse(&mails[0])
-        .reply_to()
-        .and_then(|a| a.first())
-        .and_then(|a| a.address())
-        .expect("Reply-To")
-        .to_owned();
+    let reply_to = start_conversation(&gateway, &relay).await;
     let port = gateway.listen_port;
 
     // CVE-2023-51764: a second message hidden behind `\n.\n`.
@@ -365,12 +349,7 @@ async fn a_reply_after_a_restart_lands_in_the_same_thread() {
         gateway.im.send_message(message).await;
         let mails = block(|| relay.wait_for_mails(1, WAIT)).expect("mail");
         let mail = parse(&mails[0]);
-        let reply_to = mail
-            .reply_to()
-            .and_then(|a| a.first())
-            .and_then(|a| a.address())
-            .expect("Reply-To")
-            .to_owned();
+        let reply_to = reply_address(&mail);
         let message_id = mail.message_id().expect("id").to_owned();
         gateway.running.shutdown().await;
         (reply_to, message_id, "long-thread", canonical)
@@ -502,16 +481,9 @@ async fn replies_are_accepted_while_mail_piles_up_for_a_relay_that_is_down() {
     let mut config = email_config(relay.port, free_port());
     config.acceptance_timeout = std::time::Duration::from_secs(10);
     let gateway = start_gateway(&dir.path().join("store"), config);
+    let reply_to = start_conversation(&gateway, &relay).await;
     let alice = addr("xmpp:alice@localhost");
     let bob = addr("mailto:bob@example.net");
-    gateway.im.send_text(&alice, &bob, "start").await;
-    let mails = block(|| relay.wait_for_mails(1, WAIT)).expect("mail");
-    let reply_to = parse(&mails[0])
-        .reply_to()
-        .and_then(|a| a.first())
-        .and_then(|a| a.address())
-        .expect("Reply-To")
-        .to_owned();
     relay.stop();
     // More than the sender task's queue (256) waits for the relay.
     for n in 0..400 {
@@ -548,18 +520,7 @@ async fn a_reply_the_gateway_could_not_queue_in_time_gets_451_and_comes_again_on
     // No time at all: the router cannot answer before the session gives up.
     config.acceptance_timeout = std::time::Duration::ZERO;
     let gateway = start_gateway(&dir.path().join("store"), config);
-    let alice = addr("xmpp:alice@localhost");
-    gateway
-        .im
-        .send_text(&alice, &addr("mailto:bob@example.net"), "start")
-        .await;
-    let mails = block(|| relay.wait_for_mails(1, WAIT)).expect("mail");
-    let reply_to = parse(&mails[0])
-        .reply_to()
-        .and_then(|a| a.first())
-        .and_then(|a| a.address())
-        .expect("Reply-To")
-        .to_owned();
+    let reply_to = start_conversation(&gateway, &relay).await;
     // The router answers within the gap only if this session's task is held up that long; a few tries
     // make sure one meets the timeout.
     let mut timed_out = None;

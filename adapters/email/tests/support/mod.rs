@@ -100,3 +100,26 @@ pub(crate) async fn im_got(im: &MemoryHandle, text: &str) -> (Message, Option<Ad
     };
     (*message, envelope.recipient)
 }
+
+/// The Reply-To address of a mail the gateway sent (the conversation's token address).
+pub(crate) fn reply_address(mail: &mail_parser::Message<'_>) -> String {
+    mail.reply_to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .expect("Reply-To")
+        .to_owned()
+}
+
+/// Alice writes "start" to bob@example.net; answers the reply address of the mail that went out.
+pub(crate) async fn start_conversation(gateway: &Gateway, relay: &SmtpCapture) -> String {
+    gateway
+        .im
+        .send_text(
+            &addr("xmpp:alice@localhost"),
+            &addr("mailto:bob@example.net"),
+            "start",
+        )
+        .await;
+    let mails = tokio::task::block_in_place(|| relay.wait_for_mails(1, WAIT)).expect("mail");
+    reply_address(&parse(&mails[0]))
+}
